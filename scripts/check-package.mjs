@@ -1,0 +1,19 @@
+#!/usr/bin/env node
+// Packs the package and runs publint and @arethetypeswrong/cli on the tarball, as a user's install would see it.
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const dir = mkdtempSync(join(tmpdir(), "tradehook-pack-"));
+const run = (cmd, args) => execFileSync(cmd, args, { stdio: ["ignore", "pipe", "inherit"], encoding: "utf8" });
+try {
+  const out = run("npm", ["pack", "--json", "--pack-destination", dir]);
+  const tarball = join(dir, JSON.parse(out)[0].filename);
+  console.log(`packed ${tarball}`);
+  execFileSync("npx", ["--no-install", "publint", "run", tarball, "--strict"], { stdio: "inherit" });
+  // The CLI entry is a bin, not an import path; node10 resolution of subpaths is not supported.
+  execFileSync("npx", ["--no-install", "attw", tarball, "--profile", "node16"], { stdio: "inherit" });
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,32 @@
+/**
+ * @module node:crypto implementation of the crypto platform: createHmac and timingSafeEqual.
+ */
+import type { Chunk, CryptoPlatform, HashAlgorithm } from "./platform.js";
+
+type NodeCrypto = typeof import("node:crypto");
+type NodeBuffer = typeof import("node:buffer");
+
+/** Builds the platform from node:crypto and node:buffer, however they were loaded. */
+export function createNodePlatform(crypto: NodeCrypto, buffer: NodeBuffer): CryptoPlatform {
+  const { Buffer, isUtf8 } = buffer;
+  const view = (bytes: Uint8Array) =>
+    Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return {
+    name: "node",
+    hmac(algorithm: HashAlgorithm, key: Uint8Array, parts: readonly Chunk[]) {
+      const mac = crypto.createHmac(algorithm, key);
+      for (const part of parts) mac.update(part);
+      return mac.digest();
+    },
+    sha256Hex(data: Chunk) {
+      return crypto.createHash("sha256").update(data).digest("hex");
+    },
+    timingSafeEqual(a: Uint8Array, b: Uint8Array) {
+      return a.byteLength === b.byteLength && crypto.timingSafeEqual(a, b);
+    },
+    decodeUtf8(bytes: Uint8Array) {
+      const buf = view(bytes);
+      return isUtf8(buf) ? buf.toString("utf8") : undefined;
+    },
+  };
+}

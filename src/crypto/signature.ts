@@ -1,0 +1,107 @@
+/**
+ * @module Signature decoding and comparison shared by every platform: one implementation, one behaviour.
+ */
+import { type Chunk, type CryptoPlatform, DIGEST_BYTES, type HashAlgorithm } from "./platform.js";
+
+/** How a signature is written in a header. */
+export type SignatureEncoding = "hex" | "base64";
+
+const HEX = /^[0-9a-fA-F]*$/;
+const BASE64 = /^(?:[A-Za-z0-9+/_-]{4})*(?:[A-Za-z0-9+/_-]{2}(?:==)?|[A-Za-z0-9+/_-]{3}=?)?$/;
+
+/** Decodes hex (either case); `undefined` when malformed. */
+export function decodeHex(text: string): Uint8Array | undefined {
+  if (text.length % 2 !== 0 || !HEX.test(text)) return undefined;
+  const out = new Uint8Array(text.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = Number.parseInt(text.slice(i * 2, i * 2 + 2), 16);
+  return out;
+}
+
+const B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+const B64_INDEX = new Map<string, number>([...B64].map((c, i) => [c, i]));
+B64_INDEX.set("-", 62);
+B64_INDEX.set("_", 63);
+
+/** Decodes standard or URL-safe base64, padded or not; `undefined` when malformed. */
+export function decodeBase64(text: string): Uint8Array | undefined {
+  if (!BASE64.test(text)) return undefined;
+  const clean = text.replace(/=+$/, "");
+  const out = new Uint8Array(Math.floor((clean.length * 3) / 4));
+  let bits = 0;
+  let value = 0;
+  let o = 0;
+  for (const c of clean) {
+    value = (value << 6) | B64_INDEX.get(c)!;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out[o++] = (value >> bits) & 0xff;
+    }
+  }
+  return out;
+}
+
+/** Encodes bytes as standard padded base64. */
+export function encodeBase64(bytes: Uint8Array): string {
+  let out = "";
+  for (let i = 0; i < bytes.length; i += 3) {
+    const n = (bytes[i]! << 16) | ((bytes[i + 1] ?? 0) << 8) | (bytes[i + 2] ?? 0);
+    out += B64[(n >> 18) & 63]! + B64[(n >> 12) & 63]!;
+    out += i + 1 < bytes.length ? B64[(n >> 6) & 63]! : "=";
+    out += i + 2 < bytes.length ? B64[n & 63]! : "=";
+  }
+  return out;
+}
+
+/** Encodes bytes as lowercase hex. */
+export function encodeHex(bytes: Uint8Array): string {
+  let out = "";
+  for (const b of bytes) out += b.toString(16).padStart(2, "0");
+  return out;
+}
+
+/** Decodes a signature in the given encoding; `undefined` when malformed. */
+export function decodeSignature(text: string, encoding: SignatureEncoding): Uint8Array | undefined {
+  return encoding === "hex" ? decodeHex(text) : decodeBase64(text);
+}
+
+/**
+ * Whether any candidate signature equals the HMAC of `content` under any key.
+ *
+ * Every key's digest is computed and every candidate compared (no early exit on a match),
+ * and a candidate of the wrong length or encoding is compared against a zero buffer of the
+ * digest's length, so neither position nor length nor content short-circuits the compare.
+ */
+export async function matchesAnyHmac(
+  crypto: CryptoPlatform,
+  algorithm: HashAlgorithm,
+  keys: readonly Uint8Array[],
+  content: readonly Chunk[],
+  candidates: readonly string[],
+  encoding: SignatureEncoding,
+): Promise<boolean> {
+  const size = DIGEST_BYTES[algorithm];
+  const zero = new Uint8Array(size);
+  const decoded = candidates.map((c) => decodeSignature(c, encoding));
+  let ok = false;
+  for (const key of keys) {
+    const expected = await crypto.hmac(algorithm, key, content);
+    for (const candidate of decoded) {
+      const wellFormed = candidate !== undefined && candidate.byteLength === size;
+      const equal = crypto.timingSafeEqual(wellFormed ? candidate : zero, expected);
+      ok = (equal && wellFormed) || ok;
+    }
+  }
+  return ok;
+}
+
+const TOKEN_KEY = globalThis.crypto.getRandomValues(new Uint8Array(32));
+
+/**
+ * Constant-time token compare: both sides are hashed to fixed-size digests first, so the
+ * compare takes the same time whatever the lengths or the first differing byte.
+ */
+export async function tokensEqual(crypto: CryptoPlatform, expected: Uint8Array, given: string): Promise<boolean> {
+  const [a, b] = await Promise.all([crypto.hmac("sha256", TOKEN_KEY, [expected]), crypto.hmac("sha256", TOKEN_KEY, [given])]);
+  return crypto.timingSafeEqual(a, b);
+}

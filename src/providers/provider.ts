@@ -1,0 +1,99 @@
+/**
+ * @module The provider contract: how one platform authenticates, timestamps, types and identifies a delivery.
+ */
+import type { z } from "zod";
+import type { CryptoPlatform, HashAlgorithm } from "../crypto/index.js";
+import type { HeaderReader } from "../headers.js";
+
+/** Event schemas by event type. */
+export type EventCatalogue = Record<string, z.ZodType>;
+
+/** What a provider's checks can read of a delivery. */
+export interface DeliveryView {
+  crypto: CryptoPlatform;
+  headers: HeaderReader;
+  body: Uint8Array;
+  /** The delivery URL, parsed; `undefined` when none was given. */
+  url: URL | undefined;
+  /** The body decoded (fatal UTF-8, BOM stripped) and parsed as JSON, once; throws `PayloadError`. */
+  json(): unknown;
+}
+
+/** What authentication established. */
+export interface Authenticated {
+  /** A header timestamp (epoch ms) to check for freshness, and how to show it in messages. */
+  timestamp?: { ms: number; shown: string } | undefined;
+  /** A delivery id sent by the provider, used as the idempotency key. */
+  id?: string | undefined;
+  /** TradingView: the token came in the URL, so a non-JSON body is allowed. */
+  tokenInUrl?: boolean;
+}
+
+/** A body field that carries the delivery timestamp. */
+export interface BodyTimestamp {
+  field: string;
+  value: unknown;
+  required: boolean;
+}
+
+/** The event a payload describes. */
+export interface Described {
+  type: string;
+  /** What the event schema validates. */
+  data: unknown;
+  /** Where `data` sits in the body, to prefix schema issue paths. */
+  dataPath: (string | number)[];
+  /** The payload handed to handlers (TradingView: without the secret). */
+  payload: unknown;
+}
+
+/** A synchronous HMAC, for signing test deliveries. */
+export type SyncHmac = (algorithm: HashAlgorithm, key: Uint8Array, parts: readonly (Uint8Array | string)[]) => Uint8Array;
+
+/** Inputs to sign a delivery as the provider would. */
+export interface SignInput {
+  payload: unknown;
+  /** Unix seconds. */
+  timestamp: number;
+  /** Whether the caller chose the timestamp (then body timestamps are overwritten). */
+  timestampGiven: boolean;
+  /** Key override; defaults to the provider's first (current) secret. */
+  secret?: string | undefined;
+  id: string;
+  /** TradingView: where the token goes. */
+  via?: "body" | "url" | undefined;
+  url?: string | undefined;
+}
+
+/** A signed delivery, ready to send. */
+export interface SignedDelivery {
+  body: string;
+  headers: Record<string, string>;
+  url?: string;
+}
+
+/**
+ * A provider preset, made by `apindicators()`, `tickerapi()`, `pipai()`, `tradingview()`,
+ * `standardWebhooks()` or `hmac()`. Holds its secrets in a closure: logging it shows none.
+ */
+export interface Provider<TEvents extends EventCatalogue = EventCatalogue, TOpen extends boolean = boolean> {
+  readonly name: string;
+  /** The event catalogue: schemas by event type. */
+  readonly events: TEvents;
+  /** `true` when any event type passes through (Standard Webhooks, generic HMAC). */
+  readonly open: TOpen;
+  /** Default freshness window in seconds. */
+  readonly tolerance: number;
+  /** Default time a completed delivery key is kept, in ms. */
+  readonly retainMs: number;
+  /** @internal Step 4: throws `SignatureError` or `TimestampError`. */
+  authenticate(view: DeliveryView): Promise<Authenticated>;
+  /** @internal Step 6: the payload (JSON, or TradingView text). */
+  parse(view: DeliveryView, auth: Authenticated): unknown;
+  /** @internal The body timestamp, checked as soon as the body is parsed. */
+  bodyTimestamp(payload: unknown): BodyTimestamp | undefined;
+  /** @internal Event type and data; throws `PayloadError`. */
+  describe(payload: unknown, headers: HeaderReader): Described;
+  /** @internal Signs a delivery exactly as the provider does (tests, the CLI). */
+  sign(input: SignInput, hmac: SyncHmac): SignedDelivery;
+}

@@ -1,0 +1,74 @@
+/**
+ * @module Strict timestamp parsing (unix seconds in headers, ISO 8601 with a zone in bodies) and the freshness window.
+ */
+import { TimestampError, printable } from "./errors.js";
+
+const UNIX_SECONDS = /^\d{1,10}$/;
+const ISO_8601 =
+  /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(?:([Zz])|([+-])(\d{2}):?(\d{2}))$/;
+const PLACEHOLDER = /\{\{[^}]*\}\}/;
+
+/**
+ * Parses a header timestamp: whole unix seconds only. Milliseconds are refused, never divided,
+ * so a sender bug shows up instead of being guessed around. Returns epoch milliseconds.
+ */
+export function parseUnixSeconds(value: string | undefined, header: string): number {
+  if (value === undefined || value.trim() === "") {
+    throw new TimestampError("MISSING_TIMESTAMP", `${header} header is missing`);
+  }
+  const text = value.trim();
+  if (!UNIX_SECONDS.test(text)) {
+    const hint = /^\d{13}$/.test(text) ? " (it looks like milliseconds; unix seconds are expected)" : "";
+    throw new TimestampError("TIMESTAMP_INVALID", `${header} header ${printable(text, 32)} is not unix seconds${hint}`);
+  }
+  return Number(text) * 1000;
+}
+
+/** Parses an ISO 8601 date-time with a zone (`Z` or an offset). Returns epoch milliseconds. */
+export function parseIsoTimestamp(value: unknown, field: string): number {
+  if (value === undefined || value === null || value === "") {
+    throw new TimestampError("MISSING_TIMESTAMP", `body field ${field} (the delivery timestamp) is missing`);
+  }
+  if (typeof value !== "string") {
+    throw new TimestampError("TIMESTAMP_INVALID", `body field ${field} must be an ISO 8601 string with a zone, got a ${typeof value}`);
+  }
+  if (PLACEHOLDER.test(value)) {
+    throw new TimestampError(
+      "TIMESTAMP_INVALID",
+      `body field ${field} holds an unfilled TradingView placeholder ${printable(value, 32)}; check the alert message template`,
+    );
+  }
+  const m = ISO_8601.exec(value);
+  if (!m) {
+    throw new TimestampError(
+      "TIMESTAMP_INVALID",
+      `body field ${field} ${printable(value, 40)} is not an ISO 8601 date-time with a zone (e.g. 2026-04-03T14:30:00Z)`,
+    );
+  }
+  const [, y, mo, d, h, mi, s = "0", frac = "0", , sign, oh = "0", om = "0"] = m;
+  const year = Number(y), month = Number(mo), day = Number(d), hour = Number(h), minute = Number(mi), second = Number(s);
+  const utc = Date.UTC(year, month - 1, day, hour, minute, second, Number(`0.${frac}`) * 1000);
+  const check = new Date(Date.UTC(year, month - 1, day));
+  const valid =
+    check.getUTCFullYear() === year && check.getUTCMonth() === month - 1 && check.getUTCDate() === day &&
+    hour < 24 && minute < 60 && second < 60 && Number(oh) < 24 && Number(om) < 60;
+  if (!valid || !Number.isFinite(utc)) {
+    throw new TimestampError("TIMESTAMP_INVALID", `body field ${field} ${printable(value, 40)} is not a real date-time`);
+  }
+  const offset = sign ? (sign === "-" ? -1 : 1) * (Number(oh) * 60 + Number(om)) * 60_000 : 0;
+  return utc - offset;
+}
+
+/** Throws unless `timestampMs` lies within `toleranceSeconds` of `nowMs`, both ways. */
+export function checkFreshness(timestampMs: number, nowMs: number, toleranceSeconds: number, shown: string): void {
+  const ageSeconds = Math.round((nowMs - timestampMs) / 1000);
+  if (nowMs - timestampMs > toleranceSeconds * 1000) {
+    throw new TimestampError("TIMESTAMP_TOO_OLD", `timestamp ${shown} is ${ageSeconds} s old, tolerance ${toleranceSeconds} s`);
+  }
+  if (timestampMs - nowMs > toleranceSeconds * 1000) {
+    throw new TimestampError(
+      "TIMESTAMP_IN_FUTURE",
+      `timestamp ${shown} is ${-ageSeconds} s in the future, tolerance ${toleranceSeconds} s (check the sender's or this server's clock)`,
+    );
+  }
+}
