@@ -17,5 +17,10 @@ function newest(dir: string): number {
 export default function setup(): void {
   const built = existsSync("dist/index.js") ? statSync("dist/index.js").mtimeMs : 0;
   if (built >= newest("src") && built >= statSync("tsup.config.ts").mtimeMs) return;
-  execSync("npm run build --silent", { stdio: "inherit" });
+  try {
+    execSync("npm run build --silent", { stdio: "inherit" });
+  } catch {
+    // Suites that run the built package will fail and say why; the others still run.
+    console.warn("[global-setup] npm run build failed; tests that run dist/ will fail");
+  }
 }
