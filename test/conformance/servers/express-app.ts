@@ -1,0 +1,37 @@
+/**
+ * @module The conformance app on Express (4 or 5): webhook routes first, then express.json() for the rest, as the docs tell users.
+ */
+import { once } from "node:events";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import type express from "express";
+import { expressWebhook } from "../../../src/adapters/express.js";
+import { buildApp, type RunningServer } from "../spec.js";
+
+/** Starts the conformance app on the given Express module, on a free loopback port. */
+export async function startExpress(expressModule: typeof express): Promise<RunningServer> {
+  const { counter, webhook, tv, denied, local } = buildApp();
+  const app = expressModule();
+  app.all("/webhook", expressWebhook(webhook));
+  app.all("/tv", expressWebhook(tv));
+  app.all("/denied", expressWebhook(denied));
+  app.all("/local", expressWebhook(local));
+  app.use(expressModule.json());
+  app.post("/json", (req, res) => {
+    res.json({ received: req.body });
+  });
+  app.get("/count", (_req, res) => {
+    res.json({ count: counter.count });
+  });
+  const server = createServer(app);
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const { port } = server.address() as AddressInfo;
+  return {
+    baseUrl: `http://127.0.0.1:${port}`,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
