@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { defineConfig } from "tsup";
+import { defineConfig, type Options } from "tsup";
 
 const entries = {
   index: "src/index.ts",
@@ -27,7 +27,7 @@ export default defineConfig([
     sourcemap: false,
     external: ["zod", "express", "fastify", "next", "ioredis", "redis", "pg", /^node:/],
   },
-  ...(existsSync("src/cli/index.ts") ? [{
+  ...(existsSync("src/cli/index.ts") ? [<Options>{
     entry: { "cli/index": "src/cli/index.ts" },
     format: ["esm"],
     target: "node20",

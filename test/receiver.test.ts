@@ -8,6 +8,8 @@ import {
   isWebhookError,
   MemoryStore,
   pipai,
+  type Receiver,
+  type ReceiverOptions,
   standardWebhooks,
   tickerapi,
   tradingview,
@@ -22,7 +24,7 @@ const T0 = Math.floor(NOW / 1000);
 const provider = apindicators({ secret: SECRET });
 const signal = fixtureJson("apindicators.signal.buy.json");
 const signed = (payload: unknown = signal, options = {}) => ({ ...signDelivery(provider, payload, { timestamp: T0, ...options }), method: "POST" });
-const make = (options: Partial<Parameters<typeof createReceiver>[0]> = {}) =>
+const make = (options: Omit<ReceiverOptions<typeof provider>, "provider"> = {}) =>
   createReceiver({ provider, now: () => NOW, logger: {}, ...options });
 const json = (body: string) => JSON.parse(body) as { ok: boolean; outcome?: string; id?: string; error?: { code: string; message: string; issues?: unknown[] } };
 
@@ -280,7 +282,7 @@ describe("rotation and freshness", () => {
 
 describe("routing", () => {
   const pp = pipai({ secret: SECRET });
-  const deliver = (receiver: ReturnType<typeof createReceiver>, type: string, data: object) =>
+  const deliver = (receiver: { handle: Receiver["handle"] }, type: string, data: object) =>
     receiver.handle(signDelivery(pp, { event: type, data }, { timestamp: T0 }));
 
   it("runs exact, one-segment wildcard and * handlers in registration order", async () => {
