@@ -106,7 +106,7 @@ function signal(pair: string) {
   );
 }
 
-async function post(worker: Worker, delivery: { body: string | Uint8Array; headers: Record<string, string> }) {
+async function post(worker: Worker, delivery: { body: string; headers: Record<string, string> }) {
   const response = await fetch(`${worker.url}/webhook`, { method: "POST", body: delivery.body, headers: delivery.headers });
   const body = (await response.json()) as { outcome?: string; error?: { code: string } };
   // "200 processed", "200 duplicate", "409 IN_PROGRESS", ...
