@@ -96,7 +96,8 @@ export function tradingview(options: TradingviewOptions): Provider<typeof tradin
         if (!(error instanceof PayloadError) || /UTF-8/.test(error.message)) throw error;
       }
       // The token came in the URL: the alert message may be plain text.
-      return new TextDecoder().decode(view.body).replace(/^\uFEFF/, "");
+      // ignoreBOM: the default decoder strips a BOM itself, and with the replace that was two.
+      return new TextDecoder("utf-8", { ignoreBOM: true }).decode(view.body).replace(/^\uFEFF/, "");
     },
     bodyTimestamp(payload) {
       if (!isRecord(payload)) return undefined;
