@@ -53,7 +53,8 @@ export interface HmacOptions {
 }
 
 const ALGORITHMS: readonly HashAlgorithm[] = ["sha256", "sha512", "sha1"];
-const textDecoder = new TextDecoder();
+// ignoreBOM: a stripped BOM would let a BOM-prefixed copy verify under a new body-hash key (a replay).
+const textDecoder = new TextDecoder("utf-8", { ignoreBOM: true });
 
 /**
  * Any sender that signs with an HMAC: Coinbase Commerce, Alchemy, Coinify, your own bots.
