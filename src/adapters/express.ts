@@ -4,6 +4,9 @@ import { PayloadError, PayloadTooLargeError, SetupError, WebhookError } from "..
 import type { Receiver } from "../receiver.js";
 import type { Delivery, HandleResult } from "../types.js";
 
+/** What the handler needs of a receiver; any `createReceiver()` result fits, whatever its events. */
+export type ExpressWebhookReceiver = Pick<Receiver, "handle" | "reject" | "maxBodyBytes">;
+
 /** Where {@link rawBodySaver} keeps the bytes; `Symbol.for` so ESM and CJS copies agree. */
 const RAW_BODY = Symbol.for("tradehook.rawBody");
 
@@ -125,7 +128,7 @@ function send(res: ServerResponse, result: HandleResult, close: boolean): void {
  * app.listen(3000);
  * ```
  */
-export function expressWebhook(receiver: Receiver<any, any>, options: ExpressWebhookOptions = {}): ExpressWebhookHandler {
+export function expressWebhook(receiver: ExpressWebhookReceiver, options: ExpressWebhookOptions = {}): ExpressWebhookHandler {
   if (!receiver || typeof receiver.handle !== "function" || typeof receiver.reject !== "function") {
     throw new TypeError("expressWebhook: the first argument must be a receiver from createReceiver()");
   }

@@ -6,8 +6,8 @@ import type { Delivery, HandleResult } from "../types.js";
 
 /** Options of {@link fastifyWebhook}. */
 export interface FastifyWebhookOptions {
-  /** The receiver from `createReceiver()`. */
-  receiver: Receiver<any, any>;
+  /** The receiver from `createReceiver()` (only `handle`, `reject` and `maxBodyBytes` are used). */
+  receiver: Pick<Receiver, "handle" | "reject" | "maxBodyBytes">;
   /** The webhook route, e.g. `"/webhooks/apindicators"` (under the registration's `prefix`, if any). */
   path: string;
 }
