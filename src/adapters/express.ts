@@ -22,7 +22,15 @@ export interface ExpressRequestLike extends IncomingMessage {
   rawBody?: unknown;
 }
 
-/** Options of {@link expressWebhook}. */
+/**
+ * Options of {@link expressWebhook}.
+ *
+ * @example
+ * ```ts
+ * // Use the TCP peer address even where Express trusts a proxy for everything else.
+ * app.post("/webhooks/tradingview", expressWebhook(receiver, { ip: (req) => req.socket.remoteAddress }));
+ * ```
+ */
 export interface ExpressWebhookOptions {
   /**
    * The client address used for `allowIps`. Default `req.ip`, which honours Express's

@@ -4,7 +4,14 @@ import { PayloadError, PayloadTooLargeError } from "../errors.js";
 import type { Receiver } from "../receiver.js";
 import type { Delivery, HandleResult } from "../types.js";
 
-/** Options of {@link fastifyWebhook}. */
+/**
+ * Options of {@link fastifyWebhook}.
+ *
+ * @example
+ * ```ts
+ * await app.register(fastifyWebhook, { receiver, path: "/webhooks/tradingview" });
+ * ```
+ */
 export interface FastifyWebhookOptions {
   /** The receiver from `createReceiver()` (only `handle`, `reject` and `maxBodyBytes` are used). */
   receiver: Pick<Receiver, "handle" | "reject" | "maxBodyBytes">;
