@@ -40,7 +40,7 @@ const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 
 const quote = (name: string) => `"${name}"`;
 
-const positiveMs = (name: string, value: number, min: number) => {
+const milliseconds = (name: string, value: number, min: number) => {
   if (typeof value !== "number" || !Number.isFinite(value) || value < min) {
     throw new TypeError(`PostgresStore: ${name} must be a number of milliseconds >= ${min}`);
   }
@@ -96,7 +96,7 @@ RETURNING t.token = $4 AS claimed, t.fingerprint = $2 AS same, t.token IS NULL A
 
   async claim(key: string, fingerprint: string, leaseMs: number): Promise<ClaimResult> {
     const token = globalThis.crypto.randomUUID();
-    const { rows } = await this.#pool.query(this.#sql.claim, [key, fingerprint, positiveMs("leaseMs", leaseMs, 1), token]);
+    const { rows } = await this.#pool.query(this.#sql.claim, [key, fingerprint, milliseconds("leaseMs", leaseMs, 1), token]);
     const row = rows[0] as { claimed: boolean; same: boolean; completed: boolean } | undefined;
     if (!row) throw new Error("PostgresStore: the claim returned no row");
     if (row.claimed) return { state: "claimed", token };
@@ -106,12 +106,12 @@ RETURNING t.token = $4 AS claimed, t.fingerprint = $2 AS same, t.token IS NULL A
 
   async extend(key: string, token: string, leaseMs: number): Promise<boolean> {
     if (!token) return false;
-    return (await this.#pool.query(this.#sql.extend, [key, token, positiveMs("leaseMs", leaseMs, 1)])).rowCount === 1;
+    return (await this.#pool.query(this.#sql.extend, [key, token, milliseconds("leaseMs", leaseMs, 1)])).rowCount === 1;
   }
 
   async complete(key: string, token: string, retainMs: number): Promise<void> {
     if (!token) return;
-    await this.#pool.query(this.#sql.complete, [key, token, positiveMs("retainMs", retainMs, 0)]);
+    await this.#pool.query(this.#sql.complete, [key, token, milliseconds("retainMs", retainMs, 0)]);
   }
 
   async release(key: string, token: string): Promise<void> {
