@@ -1,9 +1,9 @@
 /**
- * @module The `tradehook` command run as a person runs it: child processes, real loopback servers, exit codes and output.
+ * @module The `tradehook` command run as a person runs it (the built bin, in child processes): real loopback servers, exit codes and output, and docs/readme/cli.md run as written.
  */
-import { type ChildProcessWithoutNullStreams, execFile, spawn } from "node:child_process";
+import { type ChildProcessWithoutNullStreams, execFile, execSync, spawn } from "node:child_process";
 import { createHmac } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -17,7 +17,23 @@ import {
 import { fixture, fixtureJson } from "./helpers.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const ENTRY = ["--import", "tsx", "src/cli/index.ts"];
+const BIN = join(ROOT, "dist/cli/index.js");
+const ENTRY = [BIN];
+
+function newest(dir: string): number {
+  let latest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    latest = Math.max(latest, entry.isDirectory() ? newest(path) : statSync(path).mtimeMs);
+  }
+  return latest;
+}
+
+// The tests run the built bin, as npm links it; build once when it is missing or older than src/.
+beforeAll(() => {
+  if (existsSync(BIN) && statSync(BIN).mtimeMs >= newest(join(ROOT, "src"))) return;
+  execSync("npm run build --silent", { cwd: ROOT, stdio: "inherit" });
+}, 180_000);
 
 interface Run {
   code: number;
@@ -319,5 +335,80 @@ describe("demo and samples", () => {
     expect(TICKERAPI_WATCHLIST_CHANGES).toEqual(fixtureJson("tickerapi.watchlist.changes.json"));
     expect(TICKERAPI_DATA_READY).toEqual(fixtureJson("tickerapi.data.ready.json"));
     expect(TRADINGVIEW_STRATEGY_FILL).toEqual(fixtureJson("tradingview.strategy-fill.json"));
+  });
+});
+
+describe("docs/readme/cli.md", () => {
+  const doc = readFileSync(new URL("../docs/readme/cli.md", import.meta.url), "utf8");
+  // Each sh block is followed by the text block of its real output.
+  const pairs = [...doc.matchAll(/```sh\n([\s\S]*?)```\s*```text\n([\s\S]*?)```/g)].map((m) => ({ script: m[1]!, output: m[2]! }));
+  const work = fileURLToPath(new URL("../.tmp/readme-cli/", import.meta.url));
+
+  /** What changes between runs: times, durations, ports, body-hash ids, ages. */
+  const normalise = (text: string) =>
+    text
+      .replace(/[0-9a-f]{64}/g, "<hash>")
+      .replace(/[0-9a-f]{12}…/g, "<hash>…")
+      .replace(/\d\d:\d\d:\d\d/g, "<time>")
+      .replace(/\d+ ms/g, "<n> ms")
+      .replace(/127\.0\.0\.1:\d+/g, "127.0.0.1:<port>")
+      .replace(/\((\d+ (d|h|min|s) ?)+[^)]*ago\)/g, "(<age>)")
+      .replace(/[ \t]+/g, " ")
+      .trim();
+
+  const bash = (script: string, env: Record<string, string> = {}) =>
+    new Promise<Run>((resolve) => {
+      execFile("bash", ["-c", script], { cwd: work, env: { ...baseEnv(env), PATH: `${work}bin:${process.env.PATH}` }, timeout: 60_000 }, (error, stdout, stderr) => {
+        resolve({ code: error ? (typeof error.code === "number" ? error.code : 1) : 0, stdout, stderr });
+      });
+    });
+
+  beforeAll(() => {
+    mkdirSync(`${work}bin`, { recursive: true });
+    // `tradehook` on PATH, as npm links the bin.
+    writeFileSync(`${work}bin/tradehook`, `#!/bin/sh\nexec "${process.execPath}" "${BIN}" "$@"\n`);
+    chmodSync(`${work}bin/tradehook`, 0o755);
+  });
+
+  it("has listen, send, two verify and the demo blocks, each with its output", () => {
+    expect(pairs.map((p) => /tradehook (\w+)/.exec(p.script.split("\n").find((l) => l.startsWith("tradehook"))!)?.[1])).toEqual([
+      "listen", "send", "verify", "verify", "demo",
+    ]);
+  });
+
+  it("the listen and send blocks print what the fragment shows", async () => {
+    const [listenBlock, sendBlock] = pairs;
+    // Port 0 instead of 8787 so parallel runs cannot collide; the rest runs as written.
+    const script = listenBlock!.script.replace("tradehook listen --provider apindicators", "exec tradehook listen --provider apindicators --port 0");
+    const child = spawn("bash", ["-c", script], { cwd: work, env: { ...baseEnv(), PATH: `${work}bin:${process.env.PATH}` } });
+    let out = "";
+    child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    const listener: Listener = {
+      url: "",
+      output: () => out,
+      async stop() {
+        child.kill("SIGINT");
+        return { code: await exited, output: out };
+      },
+    };
+    const [line] = await lines(listener, /listening on/, 1);
+    const port = /127\.0\.0\.1:(\d+)/.exec(line!)![1]!;
+    const send = await bash(sendBlock!.script.replaceAll("127.0.0.1:8787", `127.0.0.1:${port}`));
+    expect(send.code).toBe(1);
+    expect(normalise(send.stdout)).toBe(normalise(sendBlock!.output));
+    await lines(listener, /INVALID_SIGNATURE/, 1);
+    const { code, output } = await listener.stop();
+    expect(code).toBe(0);
+    expect(normalise(output)).toBe(normalise(listenBlock!.output));
+  });
+
+  it("the verify and demo blocks print what the fragment shows", async () => {
+    const [, , ok, newline, demo] = pairs;
+    const runs = await Promise.all([bash(ok!.script), bash(newline!.script.replaceAll("body.json", "body-newline.json")), bash(demo!.script)]);
+    expect(runs.map((r) => r.code)).toEqual([0, 1, 0]);
+    expect(normalise(runs[0]!.stdout)).toBe(normalise(ok!.output));
+    expect(normalise(runs[1]!.stdout)).toBe(normalise(newline!.output));
+    expect(normalise(runs[2]!.stdout)).toBe(normalise(demo!.output));
   });
 });
