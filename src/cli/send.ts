@@ -147,6 +147,7 @@ export async function runSend(argv: readonly string[], io: Io): Promise<number> 
 }
 
 function describeType(payload: unknown, cli: CliProvider): string | undefined {
+  if (cli.name === "tradingview") return "tradingview.alert";
   const field = cli.scheme.eventField;
   if (field === undefined || typeof payload !== "object" || payload === null) return undefined;
   const value = (payload as Record<string, unknown>)[field];
