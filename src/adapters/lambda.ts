@@ -16,7 +16,17 @@ export type LambdaEvent = APIGatewayProxyEvent | APIGatewayProxyEventV2 | ALBEve
 /** The response in the shape the trigger expects. */
 export type LambdaResult = APIGatewayProxyResult | APIGatewayProxyStructuredResultV2 | ALBResult;
 
-/** Options of {@link lambdaHandler}. */
+/**
+ * Options of {@link lambdaHandler}.
+ *
+ * @example
+ * ```ts
+ * // An ALB behind CloudFront: the client is the second entry from the right.
+ * export const handler = lambdaHandler(receiver, {
+ *   ip: (event) => event.headers?.["x-forwarded-for"]?.split(",").at(-2)?.trim(),
+ * });
+ * ```
+ */
 export interface LambdaHandlerOptions {
   /**
    * The client address, for `allowIps`. Default: API Gateway's and Function URLs'

@@ -3,7 +3,15 @@ import { PayloadTooLargeError, SetupError } from "../errors.js";
 import type { Receiver } from "../receiver.js";
 import type { Delivery, HandleResult } from "../types.js";
 
-/** Options of {@link nextRoute}. */
+/**
+ * Options of {@link nextRoute}.
+ *
+ * @example
+ * ```ts
+ * // Vercel overwrites x-real-ip with the client address, so it can be trusted there.
+ * export const POST = nextRoute(receiver, { ip: (request) => request.headers.get("x-real-ip") ?? undefined });
+ * ```
+ */
 export interface NextRouteOptions {
   /**
    * The client address, for `allowIps`. Next.js 15+ gives route handlers no `request.ip`;
