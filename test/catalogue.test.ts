@@ -2,6 +2,10 @@
  * @module The hostile-input catalogue: one row per attack or malformation, with the status and code DESIGN §1/§3/§4 require.
  */
 import { createHmac } from "node:crypto";
+import { once } from "node:events";
+import { request as httpRequest, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import express from "express";
 import { afterAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import {
@@ -17,6 +21,7 @@ import {
   type HandleResult,
   type WebhookEvent,
 } from "../src/index.js";
+import { expressWebhook } from "../src/adapters/express.js";
 import { at, fixture } from "./helpers.js";
 
 const NOW = at("2026-04-03T14:30:00Z");
@@ -85,6 +90,8 @@ interface Row {
   code: string;
   /** Further checks on the result and the events handlers saw. */
   check?: (result: HandleResult, seen: WebhookEvent[]) => void;
+  /** Send over real HTTP to an Express 5 app (peer 127.0.0.1, no trusted proxy) instead of calling handle(). */
+  express?: { chunked?: boolean; jsonFirst?: boolean };
 }
 
 const nested = (depth: number, leaf = "0") => "[".repeat(depth) + leaf + "]".repeat(depth);
@@ -752,6 +759,50 @@ const rows: Row[] = [
     status: 200,
     code: "processed",
   },
+  // --- over real HTTP, through the Express adapter ---------------------------------------------
+  {
+    name: "Express: spoofed X-Forwarded-For naming a TradingView address, no trusted proxy",
+    kind: "tradingview",
+    express: {},
+    options: { allowIps: TRADINGVIEW_IPS },
+    delivery: () => tv(tvBody({}), "/tv", { headers: { "content-type": "application/json", "x-forwarded-for": "52.89.214.238", "x-real-ip": "52.89.214.238" } }),
+    status: 403,
+    code: "IP_NOT_ALLOWED",
+  },
+  {
+    name: "Express: X-Forwarded-For naming a stranger does not block the real loopback peer",
+    kind: "apindicators",
+    express: {},
+    options: { allowIps: ["127.0.0.1", "::1"] },
+    delivery: () => api(BUY, { "x-forwarded-for": "203.0.113.7" }),
+    status: 200,
+    code: "processed",
+  },
+  {
+    name: "Express: body over the cap sent chunked (no Content-Length)",
+    kind: "apindicators",
+    express: { chunked: true },
+    options: { maxBodyBytes: 4096 },
+    delivery: () => api(buy({ pad: "x".repeat(256 * 1024) })),
+    status: 413,
+    code: "PAYLOAD_TOO_LARGE",
+  },
+  {
+    name: "Express: signature header line sent twice, forged first",
+    kind: "apindicators",
+    express: {},
+    delivery: () => api(BUY, { "x-webhook-signature": [`sha256=${"0".repeat(64)}`, `sha256=${apiSig()}`] }),
+    status: 200,
+    code: "processed",
+  },
+  {
+    name: "Express: express.json() mounted first consumed the raw bytes (body-parser bypass)",
+    kind: "apindicators",
+    express: { jsonFirst: true },
+    delivery: () => api(),
+    status: 500,
+    code: "BODY_ALREADY_PARSED",
+  },
 ];
 
 /** A Standard Webhooks delivery of the known-answer id and timestamp, signed over `body`. */
@@ -759,6 +810,46 @@ function sw(body: string, override: Record<string, string> = {}): Delivery {
   const key = Buffer.from(SW.secret.slice(6), "base64");
   const signature = `v1,${createHmac("sha256", key).update(`${SW.id}.${SW.timestamp}.${body}`).digest("base64")}`;
   return { body, headers: { "webhook-id": SW.id, "webhook-timestamp": SW.timestamp, "webhook-signature": signature, ...override } };
+}
+
+/** Serves the receiver with the Express adapter on loopback and sends the delivery over HTTP. */
+async function overExpress(receiver: ReturnType<typeof receiverFor>["receiver"], delivery: Delivery, how: NonNullable<Row["express"]>): Promise<HandleResult> {
+  const app = express();
+  if (how.jsonFirst) app.use(express.json({ type: "*/*" }));
+  app.all(/.*/, expressWebhook(receiver));
+  const server: Server = app.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  try {
+    const body = Buffer.from(typeof delivery.body === "string" ? delivery.body : new Uint8Array(delivery.body as ArrayBuffer));
+    const headers = { ...(delivery.headers as Record<string, string | string[]>) };
+    if (!how.chunked) headers["content-length"] = String(body.byteLength);
+    let answered = false;
+    const { status, text, responseHeaders } = await new Promise<{ status: number; text: string; responseHeaders: Record<string, string> }>((resolve, reject) => {
+      const req = httpRequest(
+        { host: "127.0.0.1", port: (server.address() as AddressInfo).port, path: delivery.url ?? "/hook", method: delivery.method ?? "POST", headers },
+        (res) => {
+          answered = true;
+          let text = "";
+          res.setEncoding("utf8");
+          res.on("data", (d: string) => (text += d));
+          res.on("end", () => resolve({ status: res.statusCode!, text, responseHeaders: res.headers as Record<string, string> }));
+        },
+      );
+      // A server that answered 413 may close while the body is still being written.
+      req.on("error", (error) => (answered ? undefined : reject(error)));
+      if (how.chunked) {
+        // Several writes without a Content-Length: Node sends Transfer-Encoding: chunked.
+        for (let i = 0; i < body.byteLength; i += 16_384) req.write(body.subarray(i, i + 16_384));
+        req.end();
+      } else req.end(body);
+    });
+    const parsed = JSON.parse(text) as { ok: boolean; outcome?: string; error?: { code: string } };
+    const outcome = (parsed.outcome ?? (status >= 500 ? "failed" : "rejected")) as HandleResult["outcome"];
+    return { status, headers: responseHeaders, body: text, outcome, error: parsed.error as HandleResult["error"] };
+  } finally {
+    server.closeAllConnections();
+    await new Promise<void>((r) => server.close(() => r()));
+  }
 }
 
 function receiverFor(kind: Kind, options: Record<string, unknown> = {}) {
@@ -796,7 +887,7 @@ describe("hostile-input catalogue", () => {
 
   it.each(rows.map((row) => [row.name, row] as const))("%s", async (_name, row) => {
     const { receiver, seen } = receiverFor(row.kind, row.options);
-    const result = await receiver.handle(row.delivery());
+    const result = row.express ? await overExpress(receiver, row.delivery(), row.express) : await receiver.handle(row.delivery());
     const code = result.status < 300 ? result.outcome : result.error?.code;
     expect({ status: result.status, code }).toEqual({ status: row.status, code: row.code });
     const body = JSON.parse(result.body) as { ok: boolean; error?: { code: string } };
