@@ -1,5 +1,5 @@
 /**
- * @module The `tradehook` command run as a person runs it (the built bin, in child processes): real loopback servers, exit codes and output, and docs/readme/cli.md run as written.
+ * @module The `tradehook` command run as a person runs it (the built bin, in child processes): real loopback servers, exit codes and output, and README.md's CLI section run as written.
  */
 import { type ChildProcessWithoutNullStreams, execFile, execSync, spawn } from "node:child_process";
 import { createHmac } from "node:crypto";
@@ -14,7 +14,7 @@ import {
   TICKERAPI_WATCHLIST_CHANGES,
   TRADINGVIEW_STRATEGY_FILL,
 } from "../src/cli/samples.js";
-import { fixture, fixtureJson } from "./helpers.js";
+import { fixture, fixtureJson, readmeSection } from "./helpers.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const BIN = join(ROOT, "dist/cli/index.js");
@@ -338,8 +338,8 @@ describe("demo and samples", () => {
   });
 });
 
-describe("docs/readme/cli.md", () => {
-  const doc = readFileSync(new URL("../docs/readme/cli.md", import.meta.url), "utf8");
+describe("README.md's CLI section", () => {
+  const doc = readmeSection("cli");
   // Each sh block is followed by the text block of its real output.
   const pairs = [...doc.matchAll(/```sh\n([\s\S]*?)```\s*```text\n([\s\S]*?)```/g)].map((m) => ({ script: m[1]!, output: m[2]! }));
   const work = fileURLToPath(new URL("../.tmp/readme-cli/", import.meta.url));

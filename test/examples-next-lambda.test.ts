@@ -1,5 +1,5 @@
 /**
- * @module Smoke tests of the Next.js and Lambda docs and examples: docs/readme/next-lambda.md's
+ * @module Smoke tests of the Next.js and Lambda docs and examples: README.md's Next.js and Lambda section's
  * ```ts blocks and examples/next-app-router typecheck against the built package and answer a
  * signed delivery; examples/lambda's handler processes a signed Function URL event.
  *
@@ -13,11 +13,13 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { beforeAll, describe, expect, test } from "vitest";
 
+import { readmeSection } from "./helpers.js";
+
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const DIR = join(ROOT, ".tmp/readme-next-lambda");
 const REGISTER = join(ROOT, "test/examples/register.mjs");
-const doc = readFileSync(join(ROOT, "docs/readme/next-lambda.md"), "utf8");
+const doc = readmeSection("next-lambda");
 const blocks = [...doc.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!);
 const env = { ...process.env, APINDICATORS_SECRET: "readme-secret", TRADINGVIEW_TOKEN: "readme-token", NODE_ENV: "production" };
 

@@ -19,3 +19,13 @@ export function fixtureJson<T = Record<string, unknown>>(name: string): T {
 
 /** Epoch ms of an ISO string. */
 export const at = (iso: string) => Date.parse(iso);
+
+/** A section of README.md between `<!-- section:NAME -->` and `<!-- /section:NAME -->`. */
+export function readmeSection(name: string): string {
+  const readme = readFileSync(fileURLToPath(new URL("../README.md", import.meta.url)), "utf8");
+  const open = `<!-- section:${name} -->`;
+  const start = readme.indexOf(open);
+  const end = readme.indexOf(`<!-- /section:${name} -->`);
+  if (start === -1 || end === -1) throw new Error(`README.md has no section ${name}`);
+  return readme.slice(start + open.length, end);
+}

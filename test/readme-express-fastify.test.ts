@@ -1,5 +1,5 @@
 /**
- * @module docs/readme/express-fastify.md runs as written: every ```ts block is started as a real
+ * @module README.md's Express and Fastify section runs as written: every ```ts block is started as a real
  * program (tsx, importing the built package by self-reference) and sent a signed delivery.
  */
 import { type ChildProcess, spawn } from "node:child_process";
@@ -11,9 +11,9 @@ import { afterEach, describe, expect, test } from "vitest";
 import { apindicators } from "../src/index.js";
 import { signDelivery } from "../src/testing/index.js";
 import { send } from "./conformance/client.js";
-import { fixtureJson } from "./helpers.js";
+import { fixtureJson, readmeSection } from "./helpers.js";
 
-const doc = readFileSync(new URL("../docs/readme/express-fastify.md", import.meta.url), "utf8");
+const doc = readmeSection("express-fastify");
 const blocks = [...doc.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!);
 const dir = fileURLToPath(new URL("../.tmp/readme-express-fastify/", import.meta.url));
 mkdirSync(dir, { recursive: true });

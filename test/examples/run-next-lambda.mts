@@ -1,5 +1,5 @@
 // node --import tsx --import ./test/examples/register.mjs test/examples/run-next-lambda.mts <dir>
-// Imports the Next.js and Lambda code of docs/readme/next-lambda.md (written to <dir> as block-N.ts)
+// Imports the Next.js and Lambda code of README.md's Next.js and Lambda section (written to <dir> as block-N.ts)
 // and examples/next-app-router, calls each the way its platform would, and prints one JSON report.
 import { once } from "node:events";
 import { createServer, request as httpRequest } from "node:http";
