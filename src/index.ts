@@ -3,6 +3,7 @@
  */
 export { createReceiver } from "./receiver.js";
 export type {
+  AdapterReceiver,
   AnyEvent,
   DataMap,
   ErrorListener,

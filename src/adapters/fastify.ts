@@ -1,7 +1,7 @@
 /** @module tradehook/fastify: a Fastify 4 and 5 plugin that serves one webhook route over the exact raw body. */
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import { PayloadError, PayloadTooLargeError } from "../errors.js";
-import type { Receiver } from "../receiver.js";
+import type { AdapterReceiver } from "../receiver.js";
 import type { Delivery, HandleResult } from "../types.js";
 
 /**
@@ -14,7 +14,7 @@ import type { Delivery, HandleResult } from "../types.js";
  */
 export interface FastifyWebhookOptions {
   /** The receiver from `createReceiver()` (only `handle`, `reject` and `maxBodyBytes` are used). */
-  receiver: Pick<Receiver, "handle" | "reject" | "maxBodyBytes">;
+  receiver: AdapterReceiver;
   /** The webhook route, e.g. `"/webhooks/apindicators"` (under the registration's `prefix`, if any). */
   path: string;
 }

@@ -7,7 +7,7 @@ import type {
   APIGatewayProxyResult,
   APIGatewayProxyStructuredResultV2,
 } from "aws-lambda";
-import type { Receiver } from "../receiver.js";
+import type { AdapterReceiver } from "../receiver.js";
 import type { Delivery, HandleResult } from "../types.js";
 
 /** Any event `lambdaHandler` accepts: REST API / HTTP API v1.0 payload, HTTP API v2.0 or Function URL, ALB. */
@@ -192,7 +192,7 @@ function toAlb(result: HandleResult, event: ALBEvent): ALBResult {
  * export const handler = lambdaHandler(receiver);
  * ```
  */
-export function lambdaHandler(receiver: Receiver<any, any>, options: LambdaHandlerOptions = {}): LambdaWebhookHandler {
+export function lambdaHandler(receiver: AdapterReceiver, options: LambdaHandlerOptions = {}): LambdaWebhookHandler {
   const handler = async (event: LambdaEvent): Promise<LambdaResult> => {
     if (isAlb(event)) {
       const delivery = fromAlb(event);

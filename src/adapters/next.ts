@@ -1,6 +1,6 @@
 /** @module tradehook/next: Next.js App Router route handlers (Node and Edge) and Pages Router API routes. */
 import { PayloadTooLargeError, SetupError } from "../errors.js";
-import type { Receiver } from "../receiver.js";
+import type { AdapterReceiver } from "../receiver.js";
 import type { Delivery, HandleResult } from "../types.js";
 
 /**
@@ -44,7 +44,7 @@ export type NextRouteHandler = (request: Request) => Promise<Response>;
  * export const POST = nextRoute(receiver);
  * ```
  */
-export function nextRoute(receiver: Receiver<any, any>, options: NextRouteOptions = {}): NextRouteHandler {
+export function nextRoute(receiver: AdapterReceiver, options: NextRouteOptions = {}): NextRouteHandler {
   const readIp = options.ip;
   return (request: Request) => {
     // Next.js <= 14 and some hosts set `request.ip`; it is not part of the Request type.
@@ -153,7 +153,7 @@ function send(res: NextApiResponseLike, result: HandleResult, extra?: Record<str
  * export default nextApiRoute(receiver);
  * ```
  */
-export function nextApiRoute(receiver: Receiver<any, any>): NextApiRouteHandler {
+export function nextApiRoute(receiver: AdapterReceiver): NextApiRouteHandler {
   return async (req, res) => {
     const delivery: Delivery = {
       body: new Uint8Array(0),
