@@ -126,6 +126,12 @@ export interface Receiver<M = Record<string, unknown>, Open extends boolean = bo
   reject(error: WebhookError, delivery: Delivery): Promise<HandleResult>;
 }
 
+/**
+ * What an adapter needs of a receiver. Structural, so a receiver typed by one copy of the
+ * package fits an adapter typed by another (e.g. when a framework's types pull in a second copy).
+ */
+export type AdapterReceiver = Pick<Receiver, "handle" | "reject" | "maxBodyBytes" | "fetch">;
+
 // ---------------------------------------------------------------------------
 
 const OPTION_NAMES = [
