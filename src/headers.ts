@@ -15,6 +15,21 @@ function isHeaders(value: HeadersInput): value is Headers {
   return typeof (value as Headers).get === "function" && typeof (value as Headers).forEach === "function";
 }
 
+/** Every value by lower-cased name, in the record's order. */
+function foldNames(record: Record<string, unknown>): Map<string, string[]> {
+  const map = new Map<string, string[]>();
+  for (const key of Object.keys(record)) {
+    const raw = record[key];
+    if (raw === undefined || raw === null) continue;
+    const values = Array.isArray(raw) ? raw.map(String) : [String(raw)];
+    const name = key.toLowerCase();
+    const existing = map.get(name);
+    if (existing) existing.push(...values);
+    else map.set(name, values);
+  }
+  return map;
+}
+
 /** Wraps any supported header input in a case-insensitive reader. */
 export function readHeaders(input: HeadersInput | undefined | null): HeaderReader {
   if (input && isHeaders(input)) {
@@ -26,23 +41,32 @@ export function readHeaders(input: HeadersInput | undefined | null): HeaderReade
       },
     };
   }
-  const map = new Map<string, string[]>();
-  if (input && typeof input === "object") {
-    for (const key of Object.keys(input)) {
-      const raw = (input as Record<string, unknown>)[key];
-      if (raw === undefined || raw === null) continue;
-      const values = Array.isArray(raw) ? raw.map(String) : [String(raw)];
-      const name = key.toLowerCase();
-      const existing = map.get(name);
-      if (existing) existing.push(...values);
-      else map.set(name, values);
+  const record = (input && typeof input === "object" ? input : {}) as Record<string, unknown>;
+  // Node and most frameworks hand over lower-case names: then a name is one property read,
+  // and the case-folding map is built only for a record that has upper-case names.
+  let map: Map<string, string[]> | undefined;
+  let folded = false;
+  const lookup = (name: string): string[] | undefined => {
+    if (!folded) {
+      folded = true;
+      for (const key in record) {
+        if (key !== key.toLowerCase()) {
+          map = foldNames(record);
+          break;
+        }
+      }
     }
-  }
+    const lower = name.toLowerCase();
+    if (map) return map.get(lower);
+    const raw = Object.hasOwn(record, lower) ? record[lower] : undefined;
+    if (raw === undefined || raw === null) return undefined;
+    return Array.isArray(raw) ? raw.map(String) : [String(raw)];
+  };
   return {
     get: (name) => {
-      const values = map.get(name.toLowerCase());
-      return values === undefined || values.length === 0 ? undefined : values.join(", ");
+      const values = lookup(name);
+      return values === undefined || values.length === 0 ? undefined : values.length === 1 ? values[0] : values.join(", ");
     },
-    getAll: (name) => map.get(name.toLowerCase()) ?? [],
+    getAll: (name) => lookup(name) ?? [],
   };
 }

@@ -216,6 +216,36 @@ function describeIssues(issues: PayloadIssue[], total: number): string {
   return `${where}: ${first.message}${total > 1 ? ` (and ${total - 1} more)` : ""}`;
 }
 
+/**
+ * An event whose `id` (the body's SHA-256, synchronous on node:crypto) is hashed on first
+ * read: `verify()` callers that never read it skip a second pass over the body.
+ */
+function withLazyId(
+  hash: () => string,
+  type: string,
+  timestamp: Date | undefined,
+  data: unknown,
+  payload: unknown,
+  provider: string,
+  receivedAt: Date,
+): WebhookEvent {
+  let id: string | undefined;
+  return {
+    get id() {
+      return (id ??= hash());
+    },
+    set id(value: string) {
+      id = value;
+    },
+    type,
+    timestamp,
+    data,
+    payload,
+    provider,
+    receivedAt,
+  };
+}
+
 interface Verified {
   event: WebhookEvent;
   known: boolean;
@@ -352,15 +382,12 @@ export function createReceiver<P extends Provider, U extends EventCatalogue = {}
 
     let hash: string | Promise<string> | undefined;
     const bodyHash = () => (hash ??= platform.sha256Hex(body));
-    const event: WebhookEvent = {
-      id: auth.id ?? (await bodyHash()),
-      type: described.type,
-      timestamp: timestampMs === undefined ? undefined : new Date(timestampMs),
-      data,
-      payload: described.payload,
-      provider: provider.name,
-      receivedAt: new Date(nowMs),
-    };
+    const timestamp = timestampMs === undefined ? undefined : new Date(timestampMs);
+    const receivedAt = new Date(nowMs);
+    const event: WebhookEvent =
+      auth.id === undefined && platform.name === "node"
+        ? withLazyId(bodyHash as () => string, described.type, timestamp, data, described.payload, provider.name, receivedAt)
+        : { id: auth.id ?? (await bodyHash()), type: described.type, timestamp, data, payload: described.payload, provider: provider.name, receivedAt };
     return { event, known, bodyHash };
   }
 
@@ -390,20 +417,33 @@ export function createReceiver<P extends Provider, U extends EventCatalogue = {}
   }
 
   async function dispatch(event: WebhookEvent, matched: Handler[], key: string, token: string, delivery: Delivery) {
-    const controller = new AbortController();
+    let controller: AbortController | undefined;
+    let lost = false;
     const heartbeat = setInterval(() => {
       store.extend(key, token, leaseMs).then(
         (held) => {
           if (!held) {
             log("warn", "lease lost while handlers ran; another process may run this delivery", { type: event.type, id: event.id });
-            controller.abort();
+            lost = true;
+            controller?.abort();
           }
         },
         (error) => log("warn", "could not extend the lease", { type: event.type, id: event.id, error }),
       );
     }, Math.max(100, Math.floor(leaseMs / 3)));
     (heartbeat as { unref?: () => void }).unref?.();
-    const context: HandlerContext = { signal: controller.signal, logger, delivery };
+    // An AbortSignal costs about 2 µs to create: it is made only when a handler reads it.
+    const context: HandlerContext = {
+      get signal() {
+        if (!controller) {
+          controller = new AbortController();
+          if (lost) controller.abort();
+        }
+        return controller.signal;
+      },
+      logger,
+      delivery,
+    };
     try {
       for (const handler of matched) await handler(event, context);
     } finally {

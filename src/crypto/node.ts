@@ -9,6 +9,7 @@ type NodeBuffer = typeof import("node:buffer");
 /** Builds the platform from node:crypto and node:buffer, however they were loaded. */
 export function createNodePlatform(crypto: NodeCrypto, buffer: NodeBuffer): CryptoPlatform {
   const { Buffer, isUtf8 } = buffer;
+  const oneShot = (crypto as { hash?: (algorithm: string, data: Chunk, encoding: "hex") => string }).hash;
   const view = (bytes: Uint8Array) =>
     Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   return {
@@ -19,7 +20,8 @@ export function createNodePlatform(crypto: NodeCrypto, buffer: NodeBuffer): Cryp
       return mac.digest();
     },
     sha256Hex(data: Chunk) {
-      return crypto.createHash("sha256").update(data).digest("hex");
+      // crypto.hash (Node >= 20.12) is one-shot: no Hash object, about twice as fast on small bodies.
+      return oneShot ? oneShot("sha256", data, "hex") : crypto.createHash("sha256").update(data).digest("hex");
     },
     timingSafeEqual(a: Uint8Array, b: Uint8Array) {
       return a.byteLength === b.byteLength && crypto.timingSafeEqual(a, b);

@@ -13,8 +13,14 @@ const BASE64 = /^(?:[A-Za-z0-9+/_-]{4})*(?:[A-Za-z0-9+/_-]{2}(?:==)?|[A-Za-z0-9+
 export function decodeHex(text: string): Uint8Array | undefined {
   if (text.length % 2 !== 0 || !HEX.test(text)) return undefined;
   const out = new Uint8Array(text.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = Number.parseInt(text.slice(i * 2, i * 2 + 2), 16);
+  // Char codes, not slice + parseInt: no string per byte on the hot path.
+  for (let i = 0; i < out.length; i++) out[i] = (nibble(text.charCodeAt(2 * i)) << 4) | nibble(text.charCodeAt(2 * i + 1));
   return out;
+}
+
+/** The value of one hex digit the HEX pattern already accepted. */
+function nibble(code: number): number {
+  return code <= 57 ? code - 48 : (code | 32) - 87;
 }
 
 const B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -80,19 +86,43 @@ export async function matchesAnyHmac(
   candidates: readonly string[],
   encoding: SignatureEncoding,
 ): Promise<boolean> {
-  const size = DIGEST_BYTES[algorithm];
-  const zero = new Uint8Array(size);
+  return matchHmac(crypto, algorithm, keys, content, candidates, encoding);
+}
+
+/** Never written to: the stand-in a malformed candidate is compared against. */
+const ZERO: Record<HashAlgorithm, Uint8Array> = { sha256: new Uint8Array(32), sha512: new Uint8Array(64), sha1: new Uint8Array(20) };
+
+/**
+ * {@link matchesAnyHmac}, synchronous when the platform's HMAC is (node:crypto): the common
+ * path then takes no promise and no microtask.
+ */
+export function matchHmac(
+  crypto: CryptoPlatform,
+  algorithm: HashAlgorithm,
+  keys: readonly Uint8Array[],
+  content: readonly Chunk[],
+  candidates: readonly string[],
+  encoding: SignatureEncoding,
+): boolean | Promise<boolean> {
   const decoded = candidates.map((c) => decodeSignature(c, encoding));
-  let ok = false;
-  for (const key of keys) {
-    const expected = await crypto.hmac(algorithm, key, content);
-    for (const candidate of decoded) {
-      const wellFormed = candidate !== undefined && candidate.byteLength === size;
-      const equal = crypto.timingSafeEqual(wellFormed ? candidate : zero, expected);
-      ok = (equal && wellFormed) || ok;
+  const digests = keys.map((key) => crypto.hmac(algorithm, key, content));
+  const compare = (expected: readonly Uint8Array[]) => {
+    const size = DIGEST_BYTES[algorithm];
+    let ok = false;
+    for (const digest of expected) {
+      for (const candidate of decoded) {
+        const wellFormed = candidate !== undefined && candidate.byteLength === size;
+        // Copied into a fresh buffer either way: passing a fresh array (well-formed) but a reused
+        // one (malformed) to native code timed differently (dudect |t| 38, test/timing/dudect.ts).
+        const padded = new Uint8Array(size);
+        padded.set(wellFormed ? candidate : ZERO[algorithm]);
+        const equal = crypto.timingSafeEqual(padded, digest);
+        ok = (equal && wellFormed) || ok;
+      }
     }
-  }
-  return ok;
+    return ok;
+  };
+  return digests.every((d) => d instanceof Uint8Array) ? compare(digests as Uint8Array[]) : Promise.all(digests).then(compare);
 }
 
 const TOKEN_KEY = globalThis.crypto.getRandomValues(new Uint8Array(32));
@@ -102,6 +132,13 @@ const TOKEN_KEY = globalThis.crypto.getRandomValues(new Uint8Array(32));
  * compare takes the same time whatever the lengths or the first differing byte.
  */
 export async function tokensEqual(crypto: CryptoPlatform, expected: Uint8Array, given: string): Promise<boolean> {
-  const [a, b] = await Promise.all([crypto.hmac("sha256", TOKEN_KEY, [expected]), crypto.hmac("sha256", TOKEN_KEY, [given])]);
-  return crypto.timingSafeEqual(a, b);
+  return tokenMatches(crypto, expected, given);
+}
+
+/** {@link tokensEqual}, synchronous when the platform's HMAC is (node:crypto). */
+export function tokenMatches(crypto: CryptoPlatform, expected: Uint8Array, given: string): boolean | Promise<boolean> {
+  const a = crypto.hmac("sha256", TOKEN_KEY, [expected]);
+  const b = crypto.hmac("sha256", TOKEN_KEY, [given]);
+  if (a instanceof Uint8Array && b instanceof Uint8Array) return crypto.timingSafeEqual(a, b);
+  return Promise.all([a, b]).then(([x, y]) => crypto.timingSafeEqual(x, y));
 }

@@ -102,8 +102,11 @@ export function hmac(options: HmacOptions): Provider<{}, true> {
         timestamp = { ms: parseUnixSeconds(raw, timestampHeader), shown: raw!.trim() };
       }
       const id = idHeader ? view.headers.get(idHeader)?.trim() || undefined : undefined;
-      const input = { body: textDecoder.decode(view.body), rawBody: view.body, timestamp: timestamp?.shown, id, headers: view.headers };
-      await requireHmac(view, header, algorithm, keys, content(input), candidates, encoding);
+      // The text is decoded only for a custom signedContent: the default signs the raw bytes.
+      const signed = signedContent
+        ? [signedContent({ body: textDecoder.decode(view.body), rawBody: view.body, timestamp: timestamp?.shown, id, headers: view.headers })]
+        : [view.body];
+      await requireHmac(view, header, algorithm, keys, signed, candidates, encoding);
       return { timestamp, id: idHeader ? readDeliveryId(view, idHeader) : undefined };
     },
     parse: (view) => view.json(),

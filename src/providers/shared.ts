@@ -2,7 +2,7 @@
  * @module Helpers the provider presets share: secret checks, signature header parsing, payload fields.
  */
 import { PayloadError, SignatureError, printable } from "../errors.js";
-import { matchesAnyHmac, type SignatureEncoding } from "../crypto/signature.js";
+import { matchHmac, type SignatureEncoding } from "../crypto/signature.js";
 import type { HashAlgorithm } from "../crypto/index.js";
 import type { DeliveryView } from "./provider.js";
 
@@ -53,11 +53,13 @@ export function signatureCandidates(
   header: string,
   prefix: { text: string; required: boolean } | undefined,
 ): string[] {
-  const parts = view.headers
-    .getAll(header)
-    .flatMap((v) => v.split(","))
-    .map((v) => v.trim())
-    .filter((v) => v !== "");
+  const values = view.headers.getAll(header);
+  // One value without a comma is what every sender sends; skip the split and its arrays.
+  const single = values.length === 1 && !values[0]!.includes(",") ? values[0]!.trim() : undefined;
+  const parts =
+    single !== undefined
+      ? single === "" ? [] : [single]
+      : values.flatMap((v) => v.split(",")).map((v) => v.trim()).filter((v) => v !== "");
   if (parts.length === 0) throw new SignatureError("MISSING_SIGNATURE", `${header} header is missing`);
   if (parts.length > MAX_CANDIDATES) {
     throw new SignatureError("INVALID_SIGNATURE", `${header} holds ${parts.length} signatures; at most ${MAX_CANDIDATES} are tried`);
@@ -65,7 +67,7 @@ export function signatureCandidates(
   if (!prefix) return parts;
   const lower = prefix.text.toLowerCase();
   return parts.map((part) => {
-    if (part.toLowerCase().startsWith(lower)) return part.slice(prefix.text.length);
+    if (part.slice(0, lower.length).toLowerCase() === lower) return part.slice(prefix.text.length);
     if (prefix.required) {
       throw new SignatureError("INVALID_SIGNATURE", `${header} must have the form ${prefix.text}<signature>`);
     }
@@ -73,8 +75,11 @@ export function signatureCandidates(
   });
 }
 
-/** Checks candidates against the HMAC of `content` under every key; throws INVALID_SIGNATURE. */
-export async function requireHmac(
+/**
+ * Checks candidates against the HMAC of `content` under every key; throws INVALID_SIGNATURE.
+ * Synchronous on node:crypto (no promise on the hot path), a promise on Web Crypto.
+ */
+export function requireHmac(
   view: DeliveryView,
   header: string,
   algorithm: HashAlgorithm,
@@ -82,13 +87,17 @@ export async function requireHmac(
   content: readonly (Uint8Array | string)[],
   candidates: readonly string[],
   encoding: SignatureEncoding,
-): Promise<void> {
-  if (!(await matchesAnyHmac(view.crypto, algorithm, keys, content, candidates, encoding))) {
-    throw new SignatureError(
-      "INVALID_SIGNATURE",
-      `${header} does not match the body for any configured secret (check the secret, and that the exact raw body reaches the receiver)`,
-    );
-  }
+): void | Promise<void> {
+  const settle = (ok: boolean) => {
+    if (!ok) {
+      throw new SignatureError(
+        "INVALID_SIGNATURE",
+        `${header} does not match the body for any configured secret (check the secret, and that the exact raw body reaches the receiver)`,
+      );
+    }
+  };
+  const ok = matchHmac(view.crypto, algorithm, keys, content, candidates, encoding);
+  return typeof ok === "boolean" ? settle(ok) : ok.then(settle);
 }
 
 /** The payload as an object, or INVALID_PAYLOAD. */

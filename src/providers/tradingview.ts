@@ -2,7 +2,7 @@
  * @module The TradingView preset: alerts are unsigned, so a shared token comes in the body or the URL.
  */
 import { PayloadError, SignatureError } from "../errors.js";
-import { tokensEqual } from "../crypto/signature.js";
+import { tokenMatches } from "../crypto/signature.js";
 import { tradingviewEvents } from "../events/tradingview.js";
 import type { DeliveryView, Provider } from "./provider.js";
 import { rejectUnknownOptions, type SecretInput, secretKeys, serialize, withTimestamp } from "./shared.js";
@@ -50,7 +50,10 @@ export function tradingview(options: TradingviewOptions): Provider<typeof tradin
 
   const matches = async (view: DeliveryView, given: string) => {
     let ok = false;
-    for (const token of tokens) ok = (await tokensEqual(view.crypto, token, given)) || ok;
+    for (const token of tokens) {
+      const equal = tokenMatches(view.crypto, token, given);
+      ok = (typeof equal === "boolean" ? equal : await equal) || ok;
+    }
     return ok;
   };
 
