@@ -28,8 +28,8 @@ const B64_INDEX = new Map<string, number>([...B64].map((c, i) => [c, i]));
 B64_INDEX.set("-", 62);
 B64_INDEX.set("_", 63);
 
-/** Decodes standard or URL-safe base64, padded or not; `undefined` when malformed. */
-export function decodeBase64(text: string): Uint8Array | undefined {
+/** Decodes standard or URL-safe base64, padded or not; `undefined` when malformed (or, with `canonical`, when the pad bits are not zero). */
+export function decodeBase64(text: string, canonical = false): Uint8Array | undefined {
   if (!BASE64.test(text)) return undefined;
   const clean = text.replace(/=+$/, "");
   const out = new Uint8Array(Math.floor((clean.length * 3) / 4));
@@ -44,6 +44,8 @@ export function decodeBase64(text: string): Uint8Array | undefined {
       out[o++] = (value >> bits) & 0xff;
     }
   }
+  // Nonzero pad bits spell the same bytes as another string: a signature must be canonical.
+  if (canonical && (value & ((1 << bits) - 1)) !== 0) return undefined;
   return out;
 }
 
@@ -68,7 +70,7 @@ export function encodeHex(bytes: Uint8Array): string {
 
 /** Decodes a signature in the given encoding; `undefined` when malformed. */
 export function decodeSignature(text: string, encoding: SignatureEncoding): Uint8Array | undefined {
-  return encoding === "hex" ? decodeHex(text) : decodeBase64(text);
+  return encoding === "hex" ? decodeHex(text) : decodeBase64(text, true);
 }
 
 /**
