@@ -715,6 +715,13 @@ const rows: Row[] = [
     code: "processed",
   },
   {
+    name: "Standard Webhooks: the valid signature respelled with nonzero base64 pad bits (…1OF= for …1OE=)",
+    kind: "standard",
+    delivery: () => sw(SW.body, { "webhook-signature": SW.signature.replace(/E=$/, "F=") }),
+    status: 401,
+    code: "INVALID_SIGNATURE",
+  },
+  {
     name: "Standard Webhooks: webhook-id changed (it is signed)",
     kind: "standard",
     delivery: () => sw(SW.body, { "webhook-id": "msg_other" }),
