@@ -8,7 +8,7 @@ import { createServer } from "node:net";
 import { afterAll, describe, expect, it } from "vitest";
 import { apindicators, hmac, pipai, standardWebhooks, tickerapi, tradingview, type Provider } from "../src/index.js";
 import { signDelivery } from "../src/testing/index.js";
-import { fixtureJson } from "./helpers.js";
+import { fixtureJson, readmeSection } from "./helpers.js";
 
 const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
 const dir = new URL("../.tmp/readme/", import.meta.url);
@@ -21,6 +21,12 @@ function snippetAfter(heading: string): string {
   const match = /```ts\n([\s\S]*?)```/.exec(readme.slice(start));
   if (!match) throw new Error(`no ts block after ${heading}`);
   return match[1]!;
+}
+
+/** The indented ts block of the Security section, dedented. */
+function securitySnippet(): string {
+  const block = /```ts\n([\s\S]*?)```/.exec(readmeSection("security"))![1]!;
+  return block.replace(/^ {2}/gm, "");
 }
 
 function freePort(): Promise<number> {
@@ -135,6 +141,7 @@ describe("README quick starts run as written", () => {
   it("every snippet type-checks as a user's strict tsc sees it (nodenext, the published types)", async () => {
     for (const { heading } of cases) writeFileSync(new URL(`${heading.replace(/\W+/g, "-").replace(/^-|-$/g, "").toLowerCase()}.ts`, dir), snippetAfter(heading));
     writeFileSync(new URL("testing.ts", dir), snippetAfter("## Testing your handlers"));
+    writeFileSync(new URL("security.ts", dir), securitySnippet());
     writeFileSync(
       new URL("tsconfig.json", dir),
       JSON.stringify({
@@ -148,6 +155,12 @@ describe("README quick starts run as written", () => {
     const code = await new Promise<number | null>((resolve) => tsc.on("exit", resolve));
     expect(out).toBe("");
     expect(code).toBe(0);
+  }, 60_000);
+
+  it("the Security section's TradingView snippet runs", async () => {
+    const { child, output } = await runSnippet("security", securitySnippet(), { TRADINGVIEW_TOKEN: "readme-secret" });
+    const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
+    expect(code, output()).toBe(0);
   }, 60_000);
 
   it("the Testing your handlers snippet runs and its assertions hold", async () => {
