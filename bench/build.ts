@@ -1,0 +1,46 @@
+/**
+ * @module Bundles src/ the way tsup ships it (esbuild, node20, no keepNames) into bench/.build, so the bench measures the published code.
+ */
+import { existsSync } from "node:fs";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { build } from "esbuild";
+
+export type Core = typeof import("../src/index.js");
+export type Testing = typeof import("../src/testing/index.js");
+export type ExpressAdapter = typeof import("../src/adapters/express.js");
+export type FastifyAdapter = typeof import("../src/adapters/fastify.js");
+
+const ROOT = fileURLToPath(new URL("../", import.meta.url));
+export const BUILD_DIR = fileURLToPath(new URL("./.build/", import.meta.url));
+
+const ENTRIES = {
+  index: "src/index.ts",
+  testing: "src/testing/index.ts",
+  express: "src/adapters/express.ts",
+  fastify: "src/adapters/fastify.ts",
+};
+
+/** Bundles the entries that exist; returns their names. */
+export async function buildTradehook(): Promise<string[]> {
+  const present = Object.fromEntries(Object.entries(ENTRIES).filter(([, file]) => existsSync(`${ROOT}${file}`)));
+  await build({
+    absWorkingDir: ROOT,
+    entryPoints: present,
+    outdir: BUILD_DIR,
+    bundle: true,
+    splitting: true,
+    format: "esm",
+    platform: "neutral",
+    target: "node20",
+    external: ["zod", "express", "fastify", "next", "ioredis", "redis", "pg", "node:*"],
+    logLevel: "warning",
+  });
+  return Object.keys(present);
+}
+
+/** Imports one bundled entry (after `buildTradehook`). */
+export async function loadEntry<T>(name: keyof typeof ENTRIES): Promise<T> {
+  const file = `${BUILD_DIR}${name}.js`;
+  if (!existsSync(file)) throw new Error(`bench: ${name} is not built (does src/${ENTRIES[name]} exist?)`);
+  return (await import(pathToFileURL(file).href)) as T;
+}
