@@ -20,20 +20,8 @@ const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const BIN = join(ROOT, "dist/cli/index.js");
 const ENTRY = [BIN];
 
-function newest(dir: string): number {
-  let latest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    latest = Math.max(latest, entry.isDirectory() ? newest(path) : statSync(path).mtimeMs);
-  }
-  return latest;
-}
 
-// The tests run the built bin, as npm links it; build once when it is missing or older than src/.
-beforeAll(() => {
-  if (existsSync(BIN) && statSync(BIN).mtimeMs >= newest(join(ROOT, "src"))) return;
-  execSync("npm run build --silent", { cwd: ROOT, stdio: "inherit" });
-}, 180_000);
+// The tests run the built bin, as npm links it; test/global-setup.ts builds dist/ when it is stale.
 
 interface Run {
   code: number;

@@ -2,6 +2,7 @@
  * @module Test helpers: the shared fixtures, byte for byte, and their clocks.
  */
 import { readFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 
 /** The shared fixtures folder (../shared/fixtures beside the repo). */
@@ -28,4 +29,16 @@ export function readmeSection(name: string): string {
   const end = readme.indexOf(`<!-- /section:${name} -->`);
   if (start === -1 || end === -1) throw new Error(`README.md has no section ${name}`);
   return readme.slice(start + open.length, end);
+}
+
+/** A loopback port free right now (bound, then released), for a child process to listen on. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
 }

@@ -5,29 +5,18 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, test } from "vitest";
 import { apindicators } from "../src/index.js";
 import { signDelivery } from "../src/testing/index.js";
 import { send } from "./conformance/client.js";
-import { fixtureJson, readmeSection } from "./helpers.js";
+import { fixtureJson, readmeSection, freePort } from "./helpers.js";
 
 const doc = readmeSection("express-fastify");
 const blocks = [...doc.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!);
 const dir = fileURLToPath(new URL("../.tmp/readme-express-fastify/", import.meta.url));
 mkdirSync(dir, { recursive: true });
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on("error", reject);
-  });
-}
 
 const children: ChildProcess[] = [];
 afterEach(async () => {

@@ -5,14 +5,13 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { apindicators } from "../src/index.js";
 import { signDelivery } from "../src/testing/index.js";
-import { fixtureJson, readmeSection } from "./helpers.js";
+import { fixtureJson, readmeSection, freePort } from "./helpers.js";
 import { DATABASE_URL, REDIS_URL, serviceAvailable } from "./services.js";
 
 const blocks = [...readmeSection("stores").matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!);
@@ -37,14 +36,6 @@ async function runQuietly(file: string, ms = 2500) {
   run.child.kill("SIGKILL");
   return { result, output: run.output() };
 }
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const server = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 
 let ready = false;
 beforeAll(async () => {

@@ -4,11 +4,10 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { afterAll, describe, expect, it } from "vitest";
 import { apindicators, hmac, pipai, standardWebhooks, tickerapi, tradingview, type Provider } from "../src/index.js";
 import { signDelivery } from "../src/testing/index.js";
-import { fixtureJson, readmeSection } from "./helpers.js";
+import { fixtureJson, readmeSection, freePort } from "./helpers.js";
 
 const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
 const dir = new URL("../.tmp/readme/", import.meta.url);
@@ -29,16 +28,6 @@ function securitySnippet(): string {
   return block.replace(/^ {2}/gm, "");
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on("error", reject);
-  });
-}
 
 const children: ChildProcess[] = [];
 afterAll(() => {

@@ -73,30 +73,16 @@ export function decodeSignature(text: string, encoding: SignatureEncoding): Uint
   return encoding === "hex" ? decodeHex(text) : decodeBase64(text, true);
 }
 
-/**
- * Whether any candidate signature equals the HMAC of `content` under any key.
- *
- * Every key's digest is computed and every candidate compared (no early exit on a match),
- * and a candidate of the wrong length or encoding is compared against a zero buffer of the
- * digest's length, so neither position nor length nor content short-circuits the compare.
- */
-export async function matchesAnyHmac(
-  crypto: CryptoPlatform,
-  algorithm: HashAlgorithm,
-  keys: readonly Uint8Array[],
-  content: readonly Chunk[],
-  candidates: readonly string[],
-  encoding: SignatureEncoding,
-): Promise<boolean> {
-  return matchHmac(crypto, algorithm, keys, content, candidates, encoding);
-}
-
 /** Never written to: the stand-in a malformed candidate is compared against. */
 const ZERO: Record<HashAlgorithm, Uint8Array> = { sha256: new Uint8Array(32), sha512: new Uint8Array(64), sha1: new Uint8Array(20) };
 
 /**
- * {@link matchesAnyHmac}, synchronous when the platform's HMAC is (node:crypto): the common
- * path then takes no promise and no microtask.
+ * Whether any candidate signature equals the HMAC of `content` under any key; synchronous
+ * when the platform's HMAC is (node:crypto), so the common path takes no promise.
+ *
+ * Every key's digest is computed and every candidate compared (no early exit on a match),
+ * and a candidate of the wrong length or encoding is compared against a zero buffer of the
+ * digest's length, so neither position nor length nor content short-circuits the compare.
  */
 export function matchHmac(
   crypto: CryptoPlatform,
@@ -131,13 +117,9 @@ const TOKEN_KEY = globalThis.crypto.getRandomValues(new Uint8Array(32));
 
 /**
  * Constant-time token compare: both sides are hashed to fixed-size digests first, so the
- * compare takes the same time whatever the lengths or the first differing byte.
+ * compare takes the same time whatever the lengths or the first differing byte. Synchronous
+ * when the platform's HMAC is (node:crypto).
  */
-export async function tokensEqual(crypto: CryptoPlatform, expected: Uint8Array, given: string): Promise<boolean> {
-  return tokenMatches(crypto, expected, given);
-}
-
-/** {@link tokensEqual}, synchronous when the platform's HMAC is (node:crypto). */
 export function tokenMatches(crypto: CryptoPlatform, expected: Uint8Array, given: string): boolean | Promise<boolean> {
   const a = crypto.hmac("sha256", TOKEN_KEY, [expected]);
   const b = crypto.hmac("sha256", TOKEN_KEY, [given]);
