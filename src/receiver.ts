@@ -286,6 +286,16 @@ class ReceivedDelivery implements DeliveryView {
   }
 }
 
+/** A running claim the heartbeat renews: strings only, never the event or its payload. */
+interface Lease {
+  key: string;
+  token: string;
+  type: string;
+  id: string;
+  lost: boolean;
+  controller: AbortController | undefined;
+}
+
 interface Verified {
   event: WebhookEvent;
   known: boolean;
@@ -429,30 +439,39 @@ export function createReceiver<P extends Provider, U extends EventCatalogue = {}
     return { status: 200, headers: { ...JSON_HEADERS }, body: successBody(outcome, event.id), outcome, event };
   }
 
-  async function dispatch(event: WebhookEvent, matched: Handler[], key: string, token: string, delivery: Delivery) {
-    let controller: AbortController | undefined;
-    let lost = false;
-    const heartbeat = setInterval(() => {
-      store.extend(key, token, leaseMs).then(
+  // One heartbeat per receiver renews every running claim. A timer per delivery whose closure
+  // held the event kept each payload alive through young GCs (handle() 1.4x slower at 64 KiB).
+  const leases = new Set<Lease>();
+  let heartbeat: ReturnType<typeof setInterval> | undefined;
+  const renewLeases = () => {
+    for (const lease of leases) {
+      store.extend(lease.key, lease.token, leaseMs).then(
         (held) => {
-          if (!held) {
-            log("warn", "lease lost while handlers ran; another process may run this delivery", { type: event.type, id: event.id });
-            lost = true;
-            controller?.abort();
-          }
+          if (held || !leases.has(lease)) return;
+          log("warn", "lease lost while handlers ran; another process may run this delivery", { type: lease.type, id: lease.id });
+          lease.lost = true;
+          lease.controller?.abort();
         },
-        (error) => log("warn", "could not extend the lease", { type: event.type, id: event.id, error }),
+        (error) => log("warn", "could not extend the lease", { type: lease.type, id: lease.id, error }),
       );
-    }, Math.max(100, Math.floor(leaseMs / 3)));
-    (heartbeat as { unref?: () => void }).unref?.();
+    }
+  };
+
+  async function dispatch(event: WebhookEvent, matched: Handler[], key: string, token: string, delivery: Delivery) {
+    const lease: Lease = { key, token, type: event.type, id: event.id, lost: false, controller: undefined };
+    leases.add(lease);
+    if (!heartbeat) {
+      heartbeat = setInterval(renewLeases, Math.max(100, Math.floor(leaseMs / 3)));
+      (heartbeat as { unref?: () => void }).unref?.();
+    }
     // An AbortSignal costs about 2 µs to create: it is made only when a handler reads it.
     const context: HandlerContext = {
       get signal() {
-        if (!controller) {
-          controller = new AbortController();
-          if (lost) controller.abort();
+        if (!lease.controller) {
+          lease.controller = new AbortController();
+          if (lease.lost) lease.controller.abort();
         }
-        return controller.signal;
+        return lease.controller.signal;
       },
       logger,
       delivery,
@@ -460,7 +479,11 @@ export function createReceiver<P extends Provider, U extends EventCatalogue = {}
     try {
       for (const handler of matched) await handler(event, context);
     } finally {
-      clearInterval(heartbeat);
+      leases.delete(lease);
+      if (leases.size === 0 && heartbeat) {
+        clearInterval(heartbeat);
+        heartbeat = undefined;
+      }
     }
   }
 

@@ -350,6 +350,48 @@ describe("exactly once", () => {
   });
 });
 
+describe("leases", () => {
+  it("aborts context.signal and warns when the lease is lost while a handler runs", async () => {
+    const memory = new MemoryStore();
+    const store: IdempotencyStore = {
+      claim: (...a) => memory.claim(...a),
+      extend: async () => false, // another process took the key over
+      complete: (...a) => memory.complete(...a),
+      release: (...a) => memory.release(...a),
+    };
+    const logger = { warn: vi.fn() };
+    const receiver = createReceiver({ provider, store, leaseMs: 1000, now: () => NOW, logger });
+    let aborted = false;
+    receiver.on("signal.buy", async (_event, context) => {
+      await new Promise<void>((resolve) => {
+        context.signal.addEventListener("abort", () => resolve());
+        setTimeout(resolve, 2000);
+      });
+      aborted = context.signal.aborted;
+    });
+    expect((await receiver.handle(signed())).status).toBe(200);
+    expect(aborted).toBe(true);
+    expect(logger.warn).toHaveBeenCalledWith(expect.stringMatching(/lease lost/), expect.objectContaining({ type: "signal.buy" }));
+  });
+
+  it("one heartbeat renews every running claim, and stops when none runs", async () => {
+    const store = new MemoryStore();
+    const extend = vi.spyOn(store, "extend");
+    const pp = pipai({ secret: SECRET });
+    const parallel = createReceiver({ provider: pp, store, leaseMs: 1000, now: () => NOW, logger: {} });
+    parallel.on("strategy.deployed", () => new Promise((r) => setTimeout(r, 800)));
+    const runs = ["a", "b", "c"].map((id) =>
+      parallel.handle(signDelivery(pp, { event: "strategy.deployed", data: { strategy_id: id } }, { id, timestamp: T0 })),
+    );
+    expect((await Promise.all(runs)).map((r) => r.status)).toEqual([200, 200, 200]);
+    const keys = new Set(extend.mock.calls.map((call) => call[0]));
+    expect(keys.size).toBe(3);
+    const after = extend.mock.calls.length;
+    await new Promise((r) => setTimeout(r, 700));
+    expect(extend.mock.calls.length).toBe(after);
+  });
+});
+
 describe("hostile and unusual input", () => {
   it("__proto__ and constructor keys pollute nothing", async () => {
     const receiver = make();
