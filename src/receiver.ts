@@ -444,6 +444,12 @@ export function createReceiver<P extends Provider, U extends EventCatalogue = {}
   const leases = new Set<Lease>();
   let heartbeat: ReturnType<typeof setInterval> | undefined;
   const renewLeases = () => {
+    // Stopped on an idle tick rather than after each delivery: back-to-back deliveries share
+    // one timer, and a receiver that is dropped still lets go of it within one period.
+    if (leases.size === 0 && heartbeat) {
+      clearInterval(heartbeat);
+      heartbeat = undefined;
+    }
     for (const lease of leases) {
       store.extend(lease.key, lease.token, leaseMs).then(
         (held) => {
@@ -480,10 +486,6 @@ export function createReceiver<P extends Provider, U extends EventCatalogue = {}
       for (const handler of matched) await handler(event, context);
     } finally {
       leases.delete(lease);
-      if (leases.size === 0 && heartbeat) {
-        clearInterval(heartbeat);
-        heartbeat = undefined;
-      }
     }
   }
 
