@@ -86,7 +86,9 @@ export function hmac(options: HmacOptions): Provider<{}, true> {
     throw new TypeError("hmac: event must be a string or a function of the payload");
   }
   const name = options.name ?? "hmac";
-  const content = (input: SignedContentInput) => (signedContent ? [signedContent(input)] : [input.rawBody]);
+  // What is signed: the raw bytes, or the custom content (its input is built only when needed,
+  // so the default path never decodes the body to text).
+  const content = (rawBody: Uint8Array, input: () => SignedContentInput) => (signedContent ? [signedContent(input())] : [rawBody]);
   const encode = encoding === "hex" ? encodeHex : encodeBase64;
   return {
     name,
@@ -102,10 +104,13 @@ export function hmac(options: HmacOptions): Provider<{}, true> {
         timestamp = { ms: parseUnixSeconds(raw, timestampHeader), shown: raw!.trim() };
       }
       const id = idHeader ? view.headers.get(idHeader)?.trim() || undefined : undefined;
-      // The text is decoded only for a custom signedContent: the default signs the raw bytes.
-      const signed = signedContent
-        ? [signedContent({ body: textDecoder.decode(view.body), rawBody: view.body, timestamp: timestamp?.shown, id, headers: view.headers })]
-        : [view.body];
+      const signed = content(view.body, () => ({
+        body: textDecoder.decode(view.body),
+        rawBody: view.body,
+        timestamp: timestamp?.shown,
+        id,
+        headers: view.headers,
+      }));
       await requireHmac(view, header, algorithm, keys, signed, candidates, encoding);
       return { timestamp, id: idHeader ? readDeliveryId(view, idHeader) : undefined };
     },
@@ -139,13 +144,13 @@ export function hmac(options: HmacOptions): Provider<{}, true> {
       if (timestampHeader) headers[timestampHeader.toLowerCase()] = seconds;
       if (idHeader) headers[idHeader.toLowerCase()] = input.id;
       const bytes = new TextEncoder().encode(body);
-      const signed = content({
+      const signed = content(bytes, () => ({
         body,
         rawBody: bytes,
         timestamp: timestampHeader ? seconds : undefined,
         id: idHeader ? input.id : undefined,
         headers: { get: (n) => headers[n.toLowerCase()], getAll: (n) => (headers[n.toLowerCase()] ? [headers[n.toLowerCase()]!] : []) },
-      });
+      }));
       headers[header.toLowerCase()] = `${prefix ?? ""}${encode(sync(algorithm, key, signed))}`;
       return { body, headers };
     },
