@@ -12,7 +12,7 @@ import { afterEach, describe, expect, test } from "vitest";
 import { apindicators, tickerapi } from "../src/index.js";
 import { signDelivery } from "../src/testing/index.js";
 import { send } from "./conformance/client.js";
-import { fixtureJson } from "./helpers.js";
+import { fixtureJson, stopChildren } from "./helpers.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const REGISTER = fileURLToPath(new URL("./examples/register.mjs", import.meta.url));
@@ -26,14 +26,7 @@ interface Started {
 }
 
 const children: ChildProcess[] = [];
-afterEach(async () => {
-  for (const child of children.splice(0)) {
-    if (child.exitCode !== null || child.signalCode !== null) continue;
-    const exited = once(child, "exit");
-    child.kill("SIGTERM");
-    await exited;
-  }
-});
+afterEach(() => stopChildren(children));
 
 async function start(example: string, env: Record<string, string>): Promise<Started> {
   const child = spawn(process.execPath, ["--import", REGISTER, `examples/${example}/index.js`], {

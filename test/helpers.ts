@@ -1,6 +1,8 @@
 /**
  * @module Test helpers: the shared fixtures, byte for byte, and their clocks.
  */
+import type { ChildProcess } from "node:child_process";
+import { once } from "node:events";
 import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
@@ -41,4 +43,14 @@ export function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+/** Stops every child still running (SIGTERM) and waits for each to exit; empties the list. */
+export async function stopChildren(children: ChildProcess[]): Promise<void> {
+  for (const child of children.splice(0)) {
+    if (child.exitCode !== null || child.signalCode !== null) continue;
+    const exited = once(child, "exit");
+    child.kill("SIGTERM");
+    await exited;
+  }
 }

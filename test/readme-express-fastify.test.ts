@@ -3,30 +3,21 @@
  * program (tsx, importing the built package by self-reference) and sent a signed delivery.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { once } from "node:events";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, test } from "vitest";
 import { apindicators } from "../src/index.js";
 import { signDelivery } from "../src/testing/index.js";
 import { send } from "./conformance/client.js";
-import { fixtureJson, readmeSection, freePort } from "./helpers.js";
+import { fixtureJson, readmeSection, freePort, stopChildren } from "./helpers.js";
 
 const doc = readmeSection("express-fastify");
 const blocks = [...doc.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!);
 const dir = fileURLToPath(new URL("../.tmp/readme-express-fastify/", import.meta.url));
 mkdirSync(dir, { recursive: true });
 
-
 const children: ChildProcess[] = [];
-afterEach(async () => {
-  for (const child of children.splice(0)) {
-    if (child.exitCode !== null || child.signalCode !== null) continue;
-    const exited = once(child, "exit");
-    child.kill("SIGTERM");
-    await exited;
-  }
-});
+afterEach(() => stopChildren(children));
 
 /** Sends until the program is listening (it starts asynchronously and prints nothing). */
 async function sendWhenUp(url: string, options: Parameters<typeof send>[1], child: ChildProcess, output: () => string) {

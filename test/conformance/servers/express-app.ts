@@ -1,11 +1,10 @@
 /**
  * @module The conformance app on Express (4 or 5): webhook routes first, then express.json() for the rest, as the docs tell users.
  */
-import { once } from "node:events";
 import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import type express from "express";
 import { expressWebhook } from "../../../src/adapters/express.js";
+import { listenOnLoopback } from "../loopback.js";
 import { buildApp, type RunningServer } from "../spec.js";
 
 /** Starts the conformance app on the given Express module, on a free loopback port. */
@@ -24,14 +23,5 @@ export async function startExpress(expressModule: typeof express): Promise<Runni
     res.json({ count: counter.count });
   });
   const server = createServer(app);
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const { port } = server.address() as AddressInfo;
-  return {
-    baseUrl: `http://127.0.0.1:${port}`,
-    close: async () => {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+  return listenOnLoopback(server);
 }

@@ -14,10 +14,9 @@
  *   alb-multi     ALB target group with multi-value headers on: `multiValueHeaders` and
  *                 `multiValueQueryStringParameters` only, and only `multiValueHeaders` is read back.
  */
-import { once } from "node:events";
 import { createServer, type IncomingMessage } from "node:http";
-import type { AddressInfo } from "node:net";
 import type { ALBEvent, APIGatewayProxyEvent, APIGatewayProxyEventV2 } from "aws-lambda";
+import { listenOnLoopback } from "../loopback.js";
 import type { RunningServer } from "../spec.js";
 
 export type Trigger = "rest-v1" | "http-v2" | "function-url" | "alb" | "alb-multi";
@@ -293,14 +292,5 @@ export async function startLambdaGateway(trigger: Trigger, handler: (event: any,
     for (const [name, value] of response.headers) res.appendHeader(name, value);
     res.end(response.body);
   });
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const { port } = server.address() as AddressInfo;
-  return {
-    baseUrl: `http://127.0.0.1:${port}`,
-    close: async () => {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+  return listenOnLoopback(server);
 }
