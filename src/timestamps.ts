@@ -24,6 +24,41 @@ export function parseUnixSeconds(value: string | undefined, header: string): num
   return Number(text) * 1000;
 }
 
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** Two ASCII digits at `at` as a number, or NaN. */
+function twoDigits(text: string, at: number): number {
+  const a = text.charCodeAt(at) - 48, b = text.charCodeAt(at + 1) - 48;
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : Number.NaN;
+}
+
+/**
+ * The forms senders use (`2026-04-03T14:30:00Z`, and `.000Z` as `toISOString()` writes it) read
+ * by character codes: no match array, no check `Date`. Anything else, valid or not, returns
+ * `undefined` and takes the full parser, which owns every error message.
+ */
+function parseCanonicalIso(text: string): number | undefined {
+  const length = text.length;
+  if ((length !== 20 && length !== 24) || text.charCodeAt(length - 1) !== 90 /* Z */) return undefined;
+  if (text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45 || text.charCodeAt(10) !== 84 /* T */) return undefined;
+  if (text.charCodeAt(13) !== 58 || text.charCodeAt(16) !== 58) return undefined;
+  let ms = 0;
+  if (length === 24) {
+    if (text.charCodeAt(19) !== 46 /* . */) return undefined;
+    const hundreds = text.charCodeAt(20) - 48, rest = twoDigits(text, 21);
+    if (!(hundreds >= 0 && hundreds <= 9) || Number.isNaN(rest)) return undefined;
+    ms = hundreds * 100 + rest;
+  }
+  const year = twoDigits(text, 0) * 100 + twoDigits(text, 2);
+  const month = twoDigits(text, 5), day = twoDigits(text, 8);
+  const hour = twoDigits(text, 11), minute = twoDigits(text, 14), second = twoDigits(text, 17);
+  // NaN fails every comparison; years below 100 go to the full parser (Date.UTC maps them to 19xx).
+  if (!(year >= 100 && month >= 1 && month <= 12 && day >= 1 && hour < 24 && minute < 60 && second < 60)) return undefined;
+  const leap = month === 2 && (year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0));
+  if (day > DAYS_IN_MONTH[month - 1]! + (leap ? 1 : 0)) return undefined;
+  return Date.UTC(year, month - 1, day, hour, minute, second, ms);
+}
+
 /** Parses an ISO 8601 date-time with a zone (`Z` or an offset). Returns epoch milliseconds. */
 export function parseIsoTimestamp(value: unknown, field: string): number {
   if (value === undefined || value === null || value === "") {
@@ -38,6 +73,8 @@ export function parseIsoTimestamp(value: unknown, field: string): number {
       `body field ${field} holds an unfilled TradingView placeholder ${printable(value, 32)}; check the alert message template`,
     );
   }
+  const fast = parseCanonicalIso(value);
+  if (fast !== undefined) return fast;
   const m = ISO_8601.exec(value);
   if (!m) {
     throw new TimestampError(

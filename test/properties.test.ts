@@ -1,7 +1,7 @@
 /**
  * @module Property tests of `receiver.handle` against hostile input, across the six providers.
  *
- * Default: about 10,400 generated cases (4,028 + 4,028 + 2,332 + 21). More: `npm run test:properties`
+ * Default: about 11,500 generated cases (4,028 + 4,028 + 2,332 + 21, and 1,060 for the timestamp parser). More: `npm run test:properties`
  * (TRADEHOOK_FC_RUNS sets the total, e.g. 200000).
  */
 import { createHmac } from "node:crypto";
@@ -21,6 +21,7 @@ import {
   type WebhookEvent,
 } from "../src/index.js";
 import { signDelivery } from "../src/testing/index.js";
+import { parseIsoTimestamp } from "../src/timestamps.js";
 
 const TOTAL = Number(process.env.TRADEHOOK_FC_RUNS) || 10_600;
 const runs = (share: number) => Math.max(1, Math.round(TOTAL * share));
@@ -618,6 +619,44 @@ describe("properties of handle() under hostile input", () => {
         expect(result.status).toBe(delta <= 0 ? 200 : 413);
       }),
       { numRuns: Math.max(20, runs(0.002)) },
+    );
+  });
+});
+
+describe("properties of the body timestamp parser", () => {
+  // The usual forms (`...:00Z`, `...:00.000Z`) take a character-code fast path; any other
+  // spelling of the same instant (`z`, `+00:00`) takes the general parser. Both must agree.
+  const two = (n: number) => String(n).padStart(2, "0");
+  it("the fast path and the general parser agree on every date-time, real or not", () => {
+    const parse = (text: string) => {
+      try {
+        return parseIsoTimestamp(text, "timestamp");
+      } catch (error) {
+        return (error as { code?: string }).code;
+      }
+    };
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 9999 }),
+        fc.integer({ min: 0, max: 13 }),
+        fc.integer({ min: 0, max: 32 }),
+        fc.integer({ min: 0, max: 25 }),
+        fc.integer({ min: 0, max: 61 }),
+        fc.integer({ min: 0, max: 61 }),
+        fc.option(fc.integer({ min: 0, max: 999 })),
+        (year, month, day, hour, minute, second, ms) => {
+          const stem = `${String(year).padStart(4, "0")}-${two(month)}-${two(day)}T${two(hour)}:${two(minute)}:${two(second)}`;
+          const fraction = ms === null ? "" : `.${String(ms).padStart(3, "0")}`;
+          const fast = parse(`${stem}${fraction}Z`);
+          expect(parse(`${stem}${fraction}+00:00`)).toBe(fast);
+          expect(parse(`${stem}${fraction}z`)).toBe(fast);
+          const real = new Date(Date.UTC(year, month - 1, day, hour, minute, second, ms ?? 0));
+          const exists = year >= 100 && real.getUTCFullYear() === year && real.getUTCMonth() === month - 1 && real.getUTCDate() === day &&
+            hour < 24 && minute < 60 && second < 60;
+          expect(fast).toBe(exists ? real.getTime() : "TIMESTAMP_INVALID");
+        },
+      ),
+      { numRuns: runs(0.1) },
     );
   });
 });

@@ -307,6 +307,16 @@ describe("routing", () => {
     expect(calls).toEqual(["a.b"]);
   });
 
+  it("a handler registered after deliveries have arrived runs for the next one", async () => {
+    const receiver = createReceiver({ provider: pp, now: () => NOW });
+    const calls: string[] = [];
+    receiver.on("strategy.deployed", () => void calls.push("first"));
+    await deliver(receiver, "strategy.deployed", { strategy_id: "s1" });
+    receiver.on("strategy.*", () => void calls.push("second"));
+    await deliver(receiver, "strategy.deployed", { strategy_id: "s2" });
+    expect(calls).toEqual(["first", "first", "second"]);
+  });
+
   it("refuses malformed patterns at registration", () => {
     expect(() => make().on("signal*" as never, vi.fn())).toThrow(/not a pattern/);
     expect(() => make().on("*.buy" as never, vi.fn())).toThrow(/not a pattern/);
