@@ -218,32 +218,42 @@ function describeIssues(issues: PayloadIssue[], total: number): string {
 
 /**
  * An event whose `id` (the body's SHA-256, synchronous on node:crypto) is hashed on first
- * read: `verify()` callers that never read it skip a second pass over the body.
+ * read: `verify()` callers that never read it skip a second pass over the body. `id` stays an
+ * own, enumerable property (it shows in `JSON.stringify`, spreads and logs); its getter and
+ * setter are shared by every instance. An object literal with `get id()` cost about 0.7 µs per
+ * event to create, more than hashing a 512-byte body; this costs about 0.15 µs.
  */
-function withLazyId(
-  hash: () => string,
-  type: string,
-  timestamp: Date | undefined,
-  data: unknown,
-  payload: unknown,
-  provider: string,
-  receivedAt: Date,
-): WebhookEvent {
-  let id: string | undefined;
-  return {
-    get id() {
-      return (id ??= hash());
+class ReceivedEvent {
+  static readonly #id: PropertyDescriptor = {
+    get(this: ReceivedEvent): string {
+      return (this.#value ??= this.#hash());
     },
-    set id(value: string) {
-      id = value;
+    set(this: ReceivedEvent, value: string) {
+      this.#value = value;
     },
-    type,
-    timestamp,
-    data,
-    payload,
-    provider,
-    receivedAt,
+    enumerable: true,
+    configurable: true,
   };
+  declare id: string;
+  declare type: string;
+  declare timestamp: Date | undefined;
+  declare data: unknown;
+  declare payload: unknown;
+  declare provider: string;
+  declare receivedAt: Date;
+  #value: string | undefined;
+  readonly #hash: () => string;
+
+  constructor(hash: () => string, type: string, timestamp: Date | undefined, data: unknown, payload: unknown, provider: string, receivedAt: Date) {
+    Object.defineProperty(this, "id", ReceivedEvent.#id); // first, as in every other event
+    this.type = type;
+    this.timestamp = timestamp;
+    this.data = data;
+    this.payload = payload;
+    this.provider = provider;
+    this.receivedAt = receivedAt;
+    this.#hash = hash;
+  }
 }
 
 /**
@@ -409,7 +419,7 @@ export function createReceiver<P extends Provider, U extends EventCatalogue = {}
     const timestamp = timestampMs === undefined ? undefined : new Date(timestampMs);
     const receivedAt = new Date(nowMs);
     if (auth.id === undefined && platform.name === "node" && !eagerId) {
-      const event = withLazyId(bodyHash as () => string, described.type, timestamp, data, described.payload, provider.name, receivedAt);
+      const event = new ReceivedEvent(bodyHash as () => string, described.type, timestamp, data, described.payload, provider.name, receivedAt);
       return { event, known, bodyHash };
     }
     const id = auth.id ?? bodyHash();

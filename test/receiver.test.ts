@@ -522,6 +522,23 @@ describe("errors", () => {
   });
 });
 
+describe("events", () => {
+  it("verify() and handle() give events of the same shape: id first, in JSON, spreads and assignments", async () => {
+    const receiver = make();
+    let handled: Record<string, unknown> | undefined;
+    receiver.on("signal.buy", (event) => void (handled = event as never));
+    const delivery = signed();
+    const verified = await receiver.verify(delivery);
+    await receiver.handle(delivery);
+    expect(Object.keys(verified)).toEqual(["id", "type", "timestamp", "data", "payload", "provider", "receivedAt"]);
+    expect(Object.keys(verified)).toEqual(Object.keys(handled!));
+    expect(JSON.parse(JSON.stringify(verified))).toEqual(JSON.parse(JSON.stringify(handled)));
+    expect({ ...verified }.id).toMatch(/^[0-9a-f]{64}$/);
+    verified.id = "mine";
+    expect(verified.id).toBe("mine");
+  });
+});
+
 describe("fetch", () => {
   it("is bound and answers Web Requests", async () => {
     const receiver = make();
