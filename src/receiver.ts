@@ -306,6 +306,37 @@ interface Lease {
   controller: AbortController | undefined;
 }
 
+/**
+ * The context handlers receive. `signal` is an own, enumerable getter shared by every
+ * instance: an AbortSignal costs about 2 µs to create, so it is made only when a handler
+ * reads it, and an object literal with its own getter cost about 0.7 µs per delivery.
+ */
+class DeliveryContext implements HandlerContext {
+  static readonly #signal: PropertyDescriptor = {
+    get(this: DeliveryContext): AbortSignal {
+      const lease = this.#lease;
+      if (!lease.controller) {
+        lease.controller = new AbortController();
+        if (lease.lost) lease.controller.abort();
+      }
+      return lease.controller.signal;
+    },
+    enumerable: true,
+    configurable: true,
+  };
+  declare readonly signal: AbortSignal;
+  declare logger: Logger;
+  declare delivery: Delivery;
+  readonly #lease: Lease;
+
+  constructor(lease: Lease, logger: Logger, delivery: Delivery) {
+    Object.defineProperty(this, "signal", DeliveryContext.#signal);
+    this.logger = logger;
+    this.delivery = delivery;
+    this.#lease = lease;
+  }
+}
+
 interface Verified {
   event: WebhookEvent;
   known: boolean;
@@ -503,20 +534,13 @@ export function createReceiver<P extends Provider, U extends EventCatalogue = {}
       heartbeat = setInterval(renewLeases, Math.max(100, Math.floor(leaseMs / 3)));
       (heartbeat as { unref?: () => void }).unref?.();
     }
-    // An AbortSignal costs about 2 µs to create: it is made only when a handler reads it.
-    const context: HandlerContext = {
-      get signal() {
-        if (!lease.controller) {
-          lease.controller = new AbortController();
-          if (lease.lost) lease.controller.abort();
-        }
-        return lease.controller.signal;
-      },
-      logger,
-      delivery,
-    };
+    const context = new DeliveryContext(lease, logger, delivery);
     try {
-      for (const handler of matched) await handler(event, context);
+      for (const handler of matched) {
+        const returned = handler(event, context);
+        // A synchronous handler's undefined is not awaited: that would only add a microtask hop.
+        if (returned !== undefined && typeof (returned as PromiseLike<void> | null)?.then === "function") await returned;
+      }
     } finally {
       leases.delete(lease);
     }

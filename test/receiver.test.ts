@@ -307,6 +307,27 @@ describe("routing", () => {
     expect(calls).toEqual(["a.b"]);
   });
 
+  it("each handler finishes before the next starts, sync or async; a sync throw is a 500", async () => {
+    const receiver = createReceiver({ provider: pp, now: () => NOW, logger: {} });
+    const calls: string[] = [];
+    receiver
+      .on("strategy.deployed", async () => {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        calls.push("async");
+      })
+      .on("strategy.deployed", () => void calls.push("sync"))
+      .on("strategy.deployed", () => ({ then: (resolve: () => void) => setTimeout(() => (calls.push("thenable"), resolve()), 5) }) as never)
+      .on("strategy.deployed", () => void calls.push("last"));
+    expect((await deliver(receiver, "strategy.deployed", { strategy_id: "s1" })).status).toBe(200);
+    expect(calls).toEqual(["async", "sync", "thenable", "last"]);
+    receiver.on("strategy.deployed", () => {
+      throw new Error("boom");
+    });
+    const failed = await deliver(receiver, "strategy.deployed", { strategy_id: "s2" });
+    expect(failed.status).toBe(500);
+    expect(failed.body).not.toContain("boom");
+  });
+
   it("a handler registered after deliveries have arrived runs for the next one", async () => {
     const receiver = createReceiver({ provider: pp, now: () => NOW });
     const calls: string[] = [];
