@@ -71,6 +71,14 @@ describe.each(platforms)("crypto platform %s", (_name, platform) => {
     await expect(Promise.resolve(tokenMatches(platform, enc.encode("abcdefgh"), ""))).resolves.toBe(false);
     await expect(Promise.resolve(tokenMatches(platform, enc.encode("abcdefgh"), "abcdefgh".repeat(1000)))).resolves.toBe(false);
   });
+
+  it("answers alike every time for one configured token (its digest is computed once)", async () => {
+    const token = enc.encode("tv-token");
+    const answers = [];
+    for (const given of ["tv-token", "tv-tokem", "tv-token", "", "tv-token"]) answers.push(await tokenMatches(platform, token, given));
+    expect(answers).toEqual([true, false, true, false, true]);
+    expect(await tokenMatches(platform, enc.encode("other"), "tv-token")).toBe(false);
+  });
 });
 
 describe("provider vectors", () => {

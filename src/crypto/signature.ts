@@ -115,13 +115,30 @@ export function matchHmac(
 
 const TOKEN_KEY = globalThis.crypto.getRandomValues(new Uint8Array(32));
 
+// The configured token's side of the compare never changes: digested once per token (and
+// platform), not once per delivery. Keyed by the token's bytes, so a dropped provider frees it.
+const expectedDigests = new WeakMap<Uint8Array, Map<CryptoPlatform, Uint8Array | Promise<Uint8Array>>>();
+
+function expectedDigest(crypto: CryptoPlatform, expected: Uint8Array): Uint8Array | Promise<Uint8Array> {
+  let byPlatform = expectedDigests.get(expected);
+  if (!byPlatform) expectedDigests.set(expected, (byPlatform = new Map()));
+  let digest = byPlatform.get(crypto);
+  if (!digest) {
+    const fresh = (digest = crypto.hmac("sha256", TOKEN_KEY, [expected]));
+    byPlatform.set(crypto, fresh);
+    // A failed Web Crypto call is not kept: the next delivery tries again.
+    if (!(fresh instanceof Uint8Array)) fresh.catch(() => byPlatform.get(crypto) === fresh && byPlatform.delete(crypto));
+  }
+  return digest;
+}
+
 /**
  * Constant-time token compare: both sides are hashed to fixed-size digests first, so the
  * compare takes the same time whatever the lengths or the first differing byte. Synchronous
  * when the platform's HMAC is (node:crypto).
  */
 export function tokenMatches(crypto: CryptoPlatform, expected: Uint8Array, given: string): boolean | Promise<boolean> {
-  const a = crypto.hmac("sha256", TOKEN_KEY, [expected]);
+  const a = expectedDigest(crypto, expected);
   const b = crypto.hmac("sha256", TOKEN_KEY, [given]);
   if (a instanceof Uint8Array && b instanceof Uint8Array) return crypto.timingSafeEqual(a, b);
   return Promise.all([a, b]).then(([x, y]) => crypto.timingSafeEqual(x, y));
