@@ -17,22 +17,52 @@ export const PATH = "/webhook";
 const KEY = Buffer.from(SECRET);
 const OK = JSON.stringify({ ok: true, outcome: "processed" });
 
+/**
+ * Time spent in each request's own work (the floor, or `receiver.handle()`), so a req/s gap
+ * can be split into "our code" and "everything else". SIGUSR2 resets it after the warm-up;
+ * the mean is printed as a JSON line when the process is stopped.
+ */
+const work = { ns: 0n, count: 0 };
+function timeWork(started: bigint): void {
+  work.ns += process.hrtime.bigint() - started;
+  work.count++;
+}
+
 /** The floor route's work: verify, parse, answer. A bad signature is a 401 so a broken run shows. */
 function floorAnswer(body: Buffer, signature: unknown): { status: number; body: string } {
+  const started = process.hrtime.bigint();
   try {
     floorVerify(KEY, body, typeof signature === "string" ? signature : "", true);
     return { status: 200, body: OK };
   } catch {
     return { status: 401, body: '{"ok":false}' };
+  } finally {
+    timeWork(started);
   }
 }
 
-/** A receiver on which every delivery is processed: `retainMs: 0` expires each key as it completes. */
+/**
+ * A receiver on which every delivery is processed (`retainMs: 0` expires each key as it
+ * completes), its `handle()` timed like the floor (the adapters take any structural receiver).
+ */
 async function processingReceiver() {
   const core = await loadEntry<Core>("index");
   const receiver = core.createReceiver({ provider: core.apindicators({ secret: SECRET }), retainMs: 0 });
   receiver.on("signal.buy", () => {});
-  return receiver;
+  const handle = receiver.handle;
+  return {
+    maxBodyBytes: receiver.maxBodyBytes,
+    reject: receiver.reject,
+    fetch: receiver.fetch,
+    handle: async (delivery: Parameters<typeof handle>[0]) => {
+      const started = process.hrtime.bigint();
+      try {
+        return await handle(delivery);
+      } finally {
+        timeWork(started);
+      }
+    },
+  };
 }
 
 async function start(kind: ServerKind): Promise<{ port: number }> {
@@ -100,7 +130,14 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     process.exit(2);
   }
   // A clean exit on SIGTERM, so `node --cpu-prof` writes its profile when the parent stops a run.
-  process.on("SIGTERM", () => process.exit(0));
+  process.on("SIGTERM", () => {
+    const workUs = work.count ? Number(work.ns / BigInt(work.count)) / 1000 : null;
+    process.stdout.write(`${JSON.stringify({ workUs, requests: work.count })}\n`, () => process.exit(0));
+  });
+  process.on("SIGUSR2", () => {
+    work.ns = 0n;
+    work.count = 0;
+  });
   const { port } = await start(kind);
   // The parent reads this line, then ends the process when the run is over.
   process.stdout.write(`${JSON.stringify({ port })}\n`);

@@ -18,6 +18,9 @@ interface CannonResult {
   errors: number;
   timeouts: number;
 }
+
+/** One run: autocannon's result and the server's own work per request. */
+type Sample = CannonResult & { workUs: number | undefined };
 type Cannon = (options: Record<string, unknown>) => Promise<CannonResult>;
 const autocannon = createRequire(import.meta.url)("autocannon") as Cannon;
 
@@ -32,6 +35,8 @@ export interface HttpRow {
   p99: number;
   ok: number;
   failed: number;
+  /** Median over rounds of the µs the server spent in each request's own work (floor or handle()); undefined where not timed. */
+  workUs: number | undefined;
 }
 
 export interface HttpOptions {
@@ -41,26 +46,41 @@ export interface HttpOptions {
   rounds: number;
 }
 
+interface Server {
+  child: ChildProcess;
+  port: number;
+  /** Every line the server printed: its port first, its work report when stopped. */
+  lines: string[];
+}
+
 /** Starts a server kind in a child process and resolves its port. */
-async function spawnServer(kind: ServerKind): Promise<{ child: ChildProcess; port: number }> {
+async function spawnServer(kind: ServerKind): Promise<Server> {
   const child = spawn(process.execPath, ["--import", "tsx", SERVER_FILE, kind], { stdio: ["ignore", "pipe", "inherit"] });
+  const lines: string[] = [];
   const port = await new Promise<number>((resolve, reject) => {
     let out = "";
     child.stdout!.on("data", (chunk: Buffer) => {
       out += chunk.toString();
-      const line = out.split("\n")[0];
-      if (out.includes("\n") && line) resolve((JSON.parse(line) as { port: number }).port);
+      const parts = out.split("\n");
+      out = parts.pop()!;
+      lines.push(...parts.filter((line) => line !== ""));
+      if (lines.length > 0) resolve((JSON.parse(lines[0]!) as { port: number }).port);
     });
     child.once("exit", (code) => reject(new Error(`server ${kind} exited with ${code} before listening`)));
   });
-  return { child, port };
+  return { child, port, lines };
 }
 
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((resolve) => child.once("exit", resolve));
-  child.kill("SIGTERM");
-  await exited;
+/** Stops a server; resolves the mean µs it spent in each request's own work (floor or handle()). */
+async function stop(server: Server): Promise<number | undefined> {
+  const { child } = server;
+  if (child.exitCode === null) {
+    const exited = new Promise((resolve) => child.once("exit", resolve));
+    child.kill("SIGTERM");
+    await exited;
+  }
+  const report = server.lines.slice(1).map((line) => JSON.parse(line) as { workUs?: number | null }).pop();
+  return report?.workUs ?? undefined;
 }
 
 /** One signed delivery, the same bytes for every server; each server reads its own signature header. */
@@ -90,20 +110,25 @@ function median(values: number[]): number {
 export async function runHttp(kinds: readonly ServerKind[], options: HttpOptions, log: (line: string) => void): Promise<HttpRow[]> {
   const rows: HttpRow[] = [];
   for (const bytes of options.sizes) {
-    const samples = new Map<ServerKind, CannonResult[]>(kinds.map((k) => [k, []]));
+    const samples = new Map<ServerKind, Sample[]>(kinds.map((k) => [k, []]));
     for (let round = 0; round < options.rounds; round++) {
       const order = round % 2 === 0 ? kinds : [...kinds].reverse();
       for (const kind of order) {
-        const { child, port } = await spawnServer(kind);
+        const server = await spawnServer(kind);
+        let result: CannonResult | undefined;
         try {
           const { body, headers } = request(bytes); // signed now: the body timestamp stays fresh
-          const base = { url: `http://127.0.0.1:${port}${PATH}`, method: "POST", headers, body, connections: options.connections };
+          const base = { url: `http://127.0.0.1:${server.port}${PATH}`, method: "POST", headers, body, connections: options.connections };
           await autocannon({ ...base, duration: 1 });
-          const result = await autocannon({ ...base, duration: options.seconds });
-          samples.get(kind)!.push(result);
-          log(`  ${kind.padEnd(18)} ${bytes} B round ${round + 1}: ${Math.round(result.requests.average)} req/s, ${result.non2xx} non-2xx`);
+          server.child.kill("SIGUSR2"); // the work timer counts the measured run only
+          result = await autocannon({ ...base, duration: options.seconds });
         } finally {
-          await stop(child);
+          const workUs = await stop(server);
+          if (result) {
+            samples.get(kind)!.push({ ...result, workUs });
+            const spent = workUs === undefined ? "" : `, ${workUs.toFixed(1)} µs of own work per request`;
+            log(`  ${kind.padEnd(18)} ${bytes} B round ${round + 1}: ${Math.round(result.requests.average)} req/s, ${result.non2xx} non-2xx${spent}`);
+          }
         }
       }
     }
@@ -117,6 +142,7 @@ export async function runHttp(kinds: readonly ServerKind[], options: HttpOptions
         p99: median(runs.map((r) => r.latency.p99)),
         ok: runs.reduce((n, r) => n + r["2xx"], 0),
         failed: runs.reduce((n, r) => n + r.non2xx + r.errors + r.timeouts, 0),
+        workUs: runs.every((r) => r.workUs !== undefined) ? median(runs.map((r) => r.workUs!)) : undefined,
       });
     }
   }

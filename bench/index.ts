@@ -117,8 +117,14 @@ const PAIRS: [ServerKind, ServerKind][] = [
 ];
 
 function httpTable(rows: HttpRow[]): string {
-  const lines = ["| server | body | req/s | p50 ms | p99 ms | 2xx | non-2xx/errors |", "|---|---:|---:|---:|---:|---:|---:|"];
-  for (const r of rows) lines.push(`| ${r.kind} | ${r.bytes} B | ${Math.round(r.rps)} | ${r.p50} | ${r.p99} | ${r.ok} | ${r.failed} |`);
+  const lines = [
+    "| server | body | req/s | µs per request | own work µs | p50 ms | p99 ms | 2xx | non-2xx/errors |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+  ];
+  for (const r of rows) {
+    const work = r.workUs === undefined ? "–" : r.workUs < 100 ? r.workUs.toFixed(1) : Math.round(r.workUs);
+    lines.push(`| ${r.kind} | ${r.bytes} B | ${Math.round(r.rps)} | ${(1e6 / r.rps).toFixed(1)} | ${work} | ${r.p50} | ${r.p99} | ${r.ok} | ${r.failed} |`);
+  }
   return lines.join("\n");
 }
 
@@ -178,7 +184,10 @@ if (only.has("http")) {
       "each server runs in its own child process. Every request is the same signed APIndicators delivery. " +
       "The bare routes (node:http, Express 5 `express.raw`, Fastify buffer parser) run the floor (HMAC, timingSafeEqual, JSON.parse); " +
       "the tradehook adapters use a receiver with `retainMs: 0`, so every request is **processed** (claimed, one no-op handler, completed), " +
-      "not answered as a duplicate. @octokit/webhooks `createNodeMiddleware` verifies and emits a `ping` event to one no-op handler.",
+      "not answered as a duplicate. @octokit/webhooks `createNodeMiddleware` verifies and emits a `ping` event to one no-op handler. " +
+      "**µs per request** is 1 / (req/s); **own work µs** is the mean time each server spent inside the route's own work per " +
+      "request (the floor, or `receiver.handle()`), timed in the server with `process.hrtime`, so a req/s gap can be split " +
+      "into that work and everything around it (octokit is not timed).",
     httpTable(rows),
   );
   checks.push(...httpChecks(rows));
