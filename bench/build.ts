@@ -20,13 +20,16 @@ const ENTRIES = {
   fastify: "src/adapters/fastify.ts",
 };
 
-/** Bundles the entries that exist; returns their names. */
-export async function buildTradehook(): Promise<string[]> {
-  const present = Object.fromEntries(Object.entries(ENTRIES).filter(([, file]) => existsSync(`${ROOT}${file}`)));
+/**
+ * Bundles the entries that exist; returns their names. `root` is a checkout holding `src/`
+ * (default this one) and `outdir` where the bundle goes (default bench/.build).
+ */
+export async function buildTradehook(root = ROOT, outdir = BUILD_DIR): Promise<string[]> {
+  const present = Object.fromEntries(Object.entries(ENTRIES).filter(([, file]) => existsSync(`${root}${file}`)));
   await build({
-    absWorkingDir: ROOT,
+    absWorkingDir: root,
     entryPoints: present,
-    outdir: BUILD_DIR,
+    outdir,
     bundle: true,
     splitting: true,
     format: "esm",
@@ -38,9 +41,9 @@ export async function buildTradehook(): Promise<string[]> {
   return Object.keys(present);
 }
 
-/** Imports one bundled entry (after `buildTradehook`). */
-export async function loadEntry<T>(name: keyof typeof ENTRIES): Promise<T> {
-  const file = `${BUILD_DIR}${name}.js`;
+/** Imports one bundled entry (after `buildTradehook`), from bench/.build or another `outdir`. */
+export async function loadEntry<T>(name: keyof typeof ENTRIES, outdir = BUILD_DIR): Promise<T> {
+  const file = `${outdir}${name}.js`;
   if (!existsSync(file)) throw new Error(`bench: ${name} is not built (does src/${ENTRIES[name]} exist?)`);
   return (await import(pathToFileURL(file).href)) as T;
 }
