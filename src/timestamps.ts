@@ -61,6 +61,8 @@ function parseCanonicalIso(text: string): number | undefined {
 
 /** Parses an ISO 8601 date-time with a zone (`Z` or an offset). Returns epoch milliseconds. */
 export function parseIsoTimestamp(value: unknown, field: string): number {
+  const fast = typeof value === "string" ? parseCanonicalIso(value) : undefined;
+  if (fast !== undefined) return fast;
   if (value === undefined || value === null || value === "") {
     throw new TimestampError("MISSING_TIMESTAMP", `body field ${field} (the delivery timestamp) is missing`);
   }
@@ -73,8 +75,6 @@ export function parseIsoTimestamp(value: unknown, field: string): number {
       `body field ${field} holds an unfilled TradingView placeholder ${printable(value, 32)}; check the alert message template`,
     );
   }
-  const fast = parseCanonicalIso(value);
-  if (fast !== undefined) return fast;
   const m = ISO_8601.exec(value);
   if (!m) {
     throw new TimestampError(
