@@ -7,7 +7,6 @@ import { type Chunk, type CryptoPlatform, DIGEST_BYTES, type HashAlgorithm } fro
 export type SignatureEncoding = "hex" | "base64";
 
 const HEX = /^[0-9a-fA-F]*$/;
-const BASE64 = /^(?:[A-Za-z0-9+/_-]{4})*(?:[A-Za-z0-9+/_-]{2}(?:==)?|[A-Za-z0-9+/_-]{3}=?)?$/;
 
 /** Decodes hex (either case); `undefined` when malformed. */
 export function decodeHex(text: string): Uint8Array | undefined {
@@ -24,20 +23,35 @@ function nibble(code: number): number {
 }
 
 const B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-const B64_INDEX = new Map<string, number>([...B64].map((c, i) => [c, i]));
-B64_INDEX.set("-", 62);
-B64_INDEX.set("_", 63);
+// Sextet by char code for both alphabets (standard and URL-safe); -1 for anything else.
+const B64_VALUES = new Int8Array(128).fill(-1);
+for (let i = 0; i < 64; i++) B64_VALUES[B64.charCodeAt(i)] = i;
+B64_VALUES[45] = 62; // -
+B64_VALUES[95] = 63; // _
 
-/** Decodes standard or URL-safe base64, padded or not; `undefined` when malformed (or, with `canonical`, when the pad bits are not zero). */
+/**
+ * Decodes standard or URL-safe base64, padded or not; `undefined` when malformed (or, with
+ * `canonical`, when the pad bits are not zero). Padding, when present, completes the last
+ * group of four: `xx==` or `xxx=`; a lone trailing character never decodes.
+ */
 export function decodeBase64(text: string, canonical = false): Uint8Array | undefined {
-  if (!BASE64.test(text)) return undefined;
-  const clean = text.replace(/=+$/, "");
-  const out = new Uint8Array(Math.floor((clean.length * 3) / 4));
+  let end = text.length;
+  if (end > 0 && text.charCodeAt(end - 1) === 61 /* = */) {
+    const pads = end > 1 && text.charCodeAt(end - 2) === 61 ? 2 : 1;
+    end -= pads;
+    if (text.length % 4 !== 0 || end % 4 !== 4 - pads) return undefined;
+  } else if (end % 4 === 1) {
+    return undefined;
+  }
+  const out = new Uint8Array(Math.floor((end * 3) / 4));
   let bits = 0;
   let value = 0;
   let o = 0;
-  for (const c of clean) {
-    value = (value << 6) | B64_INDEX.get(c)!;
+  for (let i = 0; i < end; i++) {
+    const code = text.charCodeAt(i);
+    const sextet = code < 128 ? B64_VALUES[code]! : -1;
+    if (sextet < 0) return undefined;
+    value = (value << 6) | sextet;
     bits += 6;
     if (bits >= 8) {
       bits -= 8;
