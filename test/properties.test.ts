@@ -1,7 +1,7 @@
 /**
  * @module Property tests of `receiver.handle` against hostile input, across the six providers.
  *
- * Default: about 11,500 generated cases (4,028 + 4,028 + 2,332 + 21, and 1,060 for the timestamp parser). More: `npm run test:properties`
+ * Default: about 12,600 generated cases (4,028 + 4,028 + 2,332 + 21, then 1,060 each for the timestamp parser and the base64 decoder). More: `npm run test:properties`
  * (TRADEHOOK_FC_RUNS sets the total, e.g. 200000).
  */
 import { createHmac } from "node:crypto";
@@ -22,6 +22,7 @@ import {
 } from "../src/index.js";
 import { signDelivery } from "../src/testing/index.js";
 import { parseIsoTimestamp } from "../src/timestamps.js";
+import { decodeBase64 } from "../src/crypto/signature.js";
 
 const TOTAL = Number(process.env.TRADEHOOK_FC_RUNS) || 10_600;
 const runs = (share: number) => Math.max(1, Math.round(TOTAL * share));
@@ -656,6 +657,29 @@ describe("properties of the body timestamp parser", () => {
           expect(fast).toBe(exists ? real.getTime() : "TIMESTAMP_INVALID");
         },
       ),
+      { numRuns: runs(0.1) },
+    );
+  });
+});
+
+describe("properties of the base64 signature decoder", () => {
+  // The accepted forms, as a grammar: groups of four, then 2 chars (+ "==") or 3 chars (+ "="),
+  // standard or URL-safe alphabet. The decoder reads character codes; this is its oracle.
+  const FORM = /^(?:[A-Za-z0-9+/_-]{4})*(?:[A-Za-z0-9+/_-]{2}(?:==)?|[A-Za-z0-9+/_-]{3}=?)?$/;
+  const ALPHABET = [..."ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_", "=", "=", " ", "é", "\n"];
+
+  it("decodes every spelling Node writes, and nothing outside the grammar", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 70 }), fc.array(fc.constantFrom(...ALPHABET), { maxLength: 14 }), (bytes, chars) => {
+        const buffer = Buffer.from(bytes);
+        for (const text of [buffer.toString("base64"), buffer.toString("base64url"), buffer.toString("base64").replace(/=+$/, "")]) {
+          expect(decodeBase64(text, true)).toEqual(new Uint8Array(bytes));
+        }
+        const text = chars.join("");
+        const decoded = decodeBase64(text);
+        expect(decoded !== undefined).toBe(FORM.test(text));
+        if (decoded) expect(Buffer.from(decoded)).toEqual(Buffer.from(text.replace(/-/g, "+").replace(/_/g, "/"), "base64"));
+      }),
       { numRuns: runs(0.1) },
     );
   });
