@@ -185,6 +185,11 @@ function validateOptions(options: ReceiverOptions<Provider, EventCatalogue>): vo
   }
 }
 
+/** A promise (or any thenable) rather than a value: only then is there anything to await. */
+function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return typeof (value as PromiseLike<T> | null)?.then === "function";
+}
+
 function matches(pattern: string, type: string): boolean {
   if (pattern === "*") return true;
   if (!pattern.endsWith(".*")) return pattern === type;
@@ -394,8 +399,12 @@ export function createReceiver<P extends Provider, U extends EventCatalogue = {}
     }
   };
 
-  /** Steps 1 to 6. `eagerId`: the caller reads `event.id` anyway (handle() does), so hash now. */
-  async function verifyDelivery(delivery: Delivery, eagerId: boolean): Promise<Verified> {
+  /**
+   * Steps 1 to 6: throws, or rejects, with the failing step's error. A value on node:crypto,
+   * where every step is synchronous (no promise, no microtask); a promise on Web Crypto.
+   * `eagerId`: the caller reads `event.id` anyway (handle() does), so hash now.
+   */
+  function verifyDelivery(delivery: Delivery, eagerId: boolean): Verified | Promise<Verified> {
     const method = (delivery.method ?? "POST").toUpperCase();
     if (method !== "POST") throw new MethodNotAllowedError(method);
     const body = bodyBytes(delivery.body);
@@ -405,8 +414,13 @@ export function createReceiver<P extends Provider, U extends EventCatalogue = {}
     }
     const headers = readHeaders(delivery.headers);
     const view = new ReceivedDelivery(body, headers, delivery.url);
+    const auth = provider.authenticate(view);
+    return isThenable(auth) ? auth.then((value) => checkAndDescribe(view, value, eagerId)) : checkAndDescribe(view, auth, eagerId);
+  }
 
-    const auth: Authenticated = await provider.authenticate(view);
+  /** Steps 5 and 6 of an authenticated delivery: freshness, parsing, the event's type and data. */
+  function checkAndDescribe(view: ReceivedDelivery, auth: Authenticated, eagerId: boolean): Verified | Promise<Verified> {
+    const { body, headers } = view;
     const nowMs = now();
     if (auth.timestamp) checkFreshness(auth.timestamp.ms, nowMs, tolerance, auth.timestamp.shown);
     const payload = provider.parse(view, auth);
@@ -453,17 +467,13 @@ export function createReceiver<P extends Provider, U extends EventCatalogue = {}
       const event = new ReceivedEvent(bodyHash as () => string, described.type, timestamp, data, described.payload, provider.name, receivedAt);
       return { event, known, bodyHash };
     }
+    const withId = (id: string): Verified => ({
+      event: { id, type: described.type, timestamp, data, payload: described.payload, provider: provider.name, receivedAt },
+      known,
+      bodyHash,
+    });
     const id = auth.id ?? bodyHash();
-    const event: WebhookEvent = {
-      id: typeof id === "string" ? id : await id,
-      type: described.type,
-      timestamp,
-      data,
-      payload: described.payload,
-      provider: provider.name,
-      receivedAt,
-    };
-    return { event, known, bodyHash };
+    return typeof id === "string" ? withId(id) : id.then(withId);
   }
 
   const asWebhookError = (error: unknown): WebhookError => {
@@ -539,7 +549,7 @@ export function createReceiver<P extends Provider, U extends EventCatalogue = {}
       for (const handler of matched) {
         const returned = handler(event, context);
         // A synchronous handler's undefined is not awaited: that would only add a microtask hop.
-        if (returned !== undefined && typeof (returned as PromiseLike<void> | null)?.then === "function") await returned;
+        if (returned !== undefined && isThenable(returned)) await returned;
       }
     } finally {
       leases.delete(lease);
@@ -549,7 +559,8 @@ export function createReceiver<P extends Provider, U extends EventCatalogue = {}
   async function handle(delivery: Delivery): Promise<HandleResult> {
     let verified: Verified;
     try {
-      verified = await verifyDelivery(delivery, true);
+      const pending = verifyDelivery(delivery, true);
+      verified = isThenable(pending) ? await pending : pending;
     } catch (error) {
       return reject(asWebhookError(error), delivery);
     }
@@ -612,7 +623,8 @@ export function createReceiver<P extends Provider, U extends EventCatalogue = {}
 
   async function verify(delivery: Delivery) {
     try {
-      return (await verifyDelivery(delivery, false)).event;
+      const pending = verifyDelivery(delivery, false);
+      return (isThenable(pending) ? await pending : pending).event;
     } catch (error) {
       throw asWebhookError(error);
     }

@@ -16,6 +16,7 @@ import {
   secretKeys,
   serialize,
   signatureCandidates,
+  whenChecked,
 } from "./shared.js";
 
 /** What `signedContent` is given to build the bytes the sender signs. */
@@ -96,7 +97,7 @@ export function hmac(options: HmacOptions): Provider<{}, true> {
     open: true,
     tolerance: 300,
     retainMs: 7 * 24 * 60 * 60 * 1000,
-    async authenticate(view) {
+    authenticate(view) {
       const candidates = signatureCandidates(view, header, prefix ? { text: prefix, required: true } : undefined);
       let timestamp: { ms: number; shown: string } | undefined;
       if (timestampHeader) {
@@ -111,8 +112,10 @@ export function hmac(options: HmacOptions): Provider<{}, true> {
         id,
         headers: view.headers,
       }));
-      await requireHmac(view, header, algorithm, keys, signed, candidates, encoding);
-      return { timestamp, id: idHeader ? readDeliveryId(view, idHeader) : undefined };
+      return whenChecked(requireHmac(view, header, algorithm, keys, signed, candidates, encoding), () => ({
+        timestamp,
+        id: idHeader ? readDeliveryId(view, idHeader) : undefined,
+      }));
     },
     parse: (view) => view.json(),
     bodyTimestamp: () => undefined,

@@ -15,6 +15,7 @@ import {
   secretKeys,
   serialize,
   signatureCandidates,
+  whenChecked,
 } from "./shared.js";
 
 /** Options of {@link pipai}. Header names default to the preset's; PipAI does not document them. */
@@ -48,13 +49,15 @@ export function pipai(options: PipaiOptions): Provider<typeof pipaiEvents, false
     open: false,
     tolerance: 300,
     retainMs: 7 * 24 * 60 * 60 * 1000,
-    async authenticate(view) {
+    authenticate(view) {
       const candidates = signatureCandidates(view, signatureHeader, undefined);
       const raw = view.headers.get(timestampHeader);
       const ms = parseUnixSeconds(raw, timestampHeader);
       const seconds = raw!.trim();
-      await requireHmac(view, signatureHeader, "sha256", keys, [`${seconds}.`, view.body], candidates, "hex");
-      return { timestamp: { ms, shown: seconds }, id: readDeliveryId(view, idHeader) };
+      return whenChecked(requireHmac(view, signatureHeader, "sha256", keys, [`${seconds}.`, view.body], candidates, "hex"), () => ({
+        timestamp: { ms, shown: seconds },
+        id: readDeliveryId(view, idHeader),
+      }));
     },
     parse: (view) => view.json(),
     bodyTimestamp: () => undefined,

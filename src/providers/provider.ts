@@ -86,8 +86,11 @@ export interface Provider<TEvents extends EventCatalogue = EventCatalogue, TOpen
   readonly tolerance: number;
   /** Default time a completed delivery key is kept, in ms. */
   readonly retainMs: number;
-  /** @internal Step 4: throws `SignatureError` or `TimestampError`. */
-  authenticate(view: DeliveryView): Promise<Authenticated>;
+  /**
+   * @internal Step 4: throws (or rejects with) `SignatureError` or `TimestampError`. A value
+   * when the platform's crypto is synchronous (node:crypto), a promise otherwise.
+   */
+  authenticate(view: DeliveryView): Authenticated | Promise<Authenticated>;
   /** @internal Step 6: the payload (JSON, or TradingView text). */
   parse(view: DeliveryView, auth: Authenticated): unknown;
   /** @internal The body timestamp, checked as soon as the body is parsed. */

@@ -100,6 +100,14 @@ export function requireHmac(
   return typeof ok === "boolean" ? settle(ok) : ok.then(settle);
 }
 
+/**
+ * `result()` once `check` has passed: at once when the check was synchronous (node:crypto),
+ * so authentication adds no promise or microtask there; after the promise otherwise.
+ */
+export function whenChecked<T>(check: void | Promise<void>, result: () => T): T | Promise<T> {
+  return check ? check.then(result) : result();
+}
+
 /** The payload as an object, or INVALID_PAYLOAD. */
 export function asObject(payload: unknown): Record<string, unknown> {
   if (typeof payload !== "object" || payload === null || Array.isArray(payload)) {

@@ -13,6 +13,7 @@ import {
   secretKeys,
   serialize,
   signatureCandidates,
+  whenChecked,
   withTimestamp,
 } from "./shared.js";
 
@@ -43,10 +44,9 @@ export function signalPlatform<E extends EventCatalogue>(
     open: false,
     tolerance: 300,
     retainMs: SEVEN_DAYS_MS,
-    async authenticate(view) {
+    authenticate(view) {
       const candidates = signatureCandidates(view, SIGNATURE_HEADER, prefix);
-      await requireHmac(view, SIGNATURE_HEADER, "sha256", keys, [view.body], candidates, "hex");
-      return {};
+      return whenChecked(requireHmac(view, SIGNATURE_HEADER, "sha256", keys, [view.body], candidates, "hex"), () => ({}));
     },
     parse: (view) => view.json(),
     bodyTimestamp: (payload) => ({ field: "timestamp", value: asObject(payload).timestamp, required: true }),

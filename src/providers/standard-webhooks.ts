@@ -14,6 +14,7 @@ import {
   type SecretInput,
   secretKeys,
   serialize,
+  whenChecked,
 } from "./shared.js";
 
 /** Options of {@link standardWebhooks}. */
@@ -54,7 +55,7 @@ export function standardWebhooks(options: StandardWebhooksOptions): Provider<{},
     open: true,
     tolerance: 300,
     retainMs: 7 * 24 * 60 * 60 * 1000,
-    async authenticate(view) {
+    authenticate(view) {
       const entries = view.headers.getAll("webhook-signature").join(" ").split(/\s+/).filter(Boolean);
       if (entries.length === 0) throw new SignatureError("MISSING_SIGNATURE", "webhook-signature header is missing");
       if (entries.length > MAX_SIGNATURES) {
@@ -69,8 +70,10 @@ export function standardWebhooks(options: StandardWebhooksOptions): Provider<{},
       const raw = view.headers.get("webhook-timestamp");
       const ms = parseUnixSeconds(raw, "webhook-timestamp");
       const seconds = raw!.trim();
-      await requireHmac(view, "webhook-signature", "sha256", keys, [`${id}.${seconds}.`, view.body], candidates, "base64");
-      return { timestamp: { ms, shown: seconds }, id: readDeliveryId(view, "webhook-id") };
+      return whenChecked(requireHmac(view, "webhook-signature", "sha256", keys, [`${id}.${seconds}.`, view.body], candidates, "base64"), () => ({
+        timestamp: { ms, shown: seconds },
+        id: readDeliveryId(view, "webhook-id"),
+      }));
     },
     parse: (view) => view.json(),
     bodyTimestamp: () => undefined,

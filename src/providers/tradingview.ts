@@ -48,13 +48,11 @@ export function tradingview(options: TradingviewOptions): Provider<typeof tradin
   const query = options.query ?? "token";
   const timestampFields = options.timestampFields === false ? [] : [...(options.timestampFields ?? ["timenow", "time"])];
 
-  const matches = async (view: DeliveryView, given: string) => {
-    let ok = false;
-    for (const token of tokens) {
-      const equal = tokenMatches(view.crypto, token, given);
-      ok = (typeof equal === "boolean" ? equal : await equal) || ok;
-    }
-    return ok;
+  // Every configured token is compared, whichever matches: a value on node:crypto, else a promise.
+  const matches = (view: DeliveryView, given: string): boolean | Promise<boolean> => {
+    const answers = tokens.map((token) => tokenMatches(view.crypto, token, given));
+    const any = (all: readonly boolean[]) => all.reduce((ok, equal) => equal || ok, false);
+    return answers.every((a) => typeof a === "boolean") ? any(answers as boolean[]) : Promise.all(answers).then(any);
   };
 
   return {
@@ -63,7 +61,7 @@ export function tradingview(options: TradingviewOptions): Provider<typeof tradin
     open: false,
     tolerance: 300,
     retainMs: 60_000,
-    async authenticate(view) {
+    authenticate(view) {
       const inUrl = view.url?.searchParams.getAll(query) ?? [];
       if (inUrl.length > 1) throw new SignatureError("INVALID_TOKEN", `the URL carries ${query} more than once`);
       const urlToken = inUrl[0];
@@ -82,13 +80,18 @@ export function tradingview(options: TradingviewOptions): Provider<typeof tradin
       if (bodyToken !== undefined && typeof bodyToken !== "string") {
         throw new SignatureError("INVALID_TOKEN", `body field ${field} must be a string`);
       }
-      const urlOk = urlToken === undefined || (await matches(view, urlToken));
-      const bodyOk = bodyToken === undefined || (await matches(view, bodyToken as string));
-      if (!urlOk || !bodyOk) {
-        const where = !urlOk && !bodyOk ? "token" : !urlOk ? `URL ${query}` : `body field ${field}`;
-        throw new SignatureError("INVALID_TOKEN", `${where} does not match any configured token`);
-      }
-      return { tokenInUrl: urlToken !== undefined };
+      const urlOk = urlToken === undefined || matches(view, urlToken);
+      const bodyOk = bodyToken === undefined || matches(view, bodyToken as string);
+      const settle = (url: boolean, body: boolean) => {
+        if (!url || !body) {
+          const where = !url && !body ? "token" : !url ? `URL ${query}` : `body field ${field}`;
+          throw new SignatureError("INVALID_TOKEN", `${where} does not match any configured token`);
+        }
+        return { tokenInUrl: urlToken !== undefined };
+      };
+      return typeof urlOk === "boolean" && typeof bodyOk === "boolean"
+        ? settle(urlOk, bodyOk)
+        : Promise.all([urlOk, bodyOk]).then(([url, body]) => settle(url, body));
     },
     parse(view, auth) {
       if (!auth.tokenInUrl) return view.json();
