@@ -46,7 +46,8 @@ export function readHeaders(input: HeadersInput | undefined | null): HeaderReade
   // and the case-folding map is built only for a record that has upper-case names.
   let map: Map<string, string[]> | undefined;
   let folded = false;
-  const lookup = (name: string): string[] | undefined => {
+  /** The raw value under `name`, or the folded values when the record has upper-case names. */
+  const lookup = (name: string): unknown => {
     if (!folded) {
       folded = true;
       for (const key in record) {
@@ -58,15 +59,19 @@ export function readHeaders(input: HeadersInput | undefined | null): HeaderReade
     }
     const lower = name.toLowerCase();
     if (map) return map.get(lower);
-    const raw = Object.hasOwn(record, lower) ? record[lower] : undefined;
-    if (raw === undefined || raw === null) return undefined;
-    return Array.isArray(raw) ? raw.map(String) : [String(raw)];
+    return Object.hasOwn(record, lower) ? record[lower] : undefined;
   };
   return {
     get: (name) => {
-      const values = lookup(name);
-      return values === undefined || values.length === 0 ? undefined : values.length === 1 ? values[0] : values.join(", ");
+      const raw = lookup(name);
+      if (raw === undefined || raw === null) return undefined;
+      if (!Array.isArray(raw)) return String(raw); // the usual case: one value, no array made
+      return raw.length === 0 ? undefined : raw.map(String).join(", ");
     },
-    getAll: (name) => lookup(name) ?? [],
+    getAll: (name) => {
+      const raw = lookup(name);
+      if (raw === undefined || raw === null) return [];
+      return Array.isArray(raw) ? raw.map(String) : [String(raw)];
+    },
   };
 }

@@ -53,13 +53,14 @@ export function signatureCandidates(
   header: string,
   prefix: { text: string; required: boolean } | undefined,
 ): string[] {
-  const values = view.headers.getAll(header);
   // One value without a comma is what every sender sends; skip the split and its arrays.
-  const single = values.length === 1 && !values[0]!.includes(",") ? values[0]!.trim() : undefined;
+  // (Several values come joined with ", ", so they take the general path below.)
+  const joined = view.headers.get(header);
+  const single = joined !== undefined && !joined.includes(",") ? joined.trim() : undefined;
   const parts =
     single !== undefined
       ? single === "" ? [] : [single]
-      : values.flatMap((v) => v.split(",")).map((v) => v.trim()).filter((v) => v !== "");
+      : view.headers.getAll(header).flatMap((v) => v.split(",")).map((v) => v.trim()).filter((v) => v !== "");
   if (parts.length === 0) throw new SignatureError("MISSING_SIGNATURE", `${header} header is missing`);
   if (parts.length > MAX_CANDIDATES) {
     throw new SignatureError("INVALID_SIGNATURE", `${header} holds ${parts.length} signatures; at most ${MAX_CANDIDATES} are tried`);
@@ -67,7 +68,7 @@ export function signatureCandidates(
   if (!prefix) return parts;
   const lower = prefix.text.toLowerCase();
   return parts.map((part) => {
-    if (part.slice(0, lower.length).toLowerCase() === lower) return part.slice(prefix.text.length);
+    if (part.startsWith(prefix.text) || part.slice(0, lower.length).toLowerCase() === lower) return part.slice(prefix.text.length);
     if (prefix.required) {
       throw new SignatureError("INVALID_SIGNATURE", `${header} must have the form ${prefix.text}<signature>`);
     }
