@@ -1,7 +1,7 @@
 /**
  * @module `npm run bench`: the verify, handle and HTTP comparisons in one run, written to bench/RESULTS.md.
  *
- * Flags: `--only verify,handle,http`, `--rounds N`, `--quick` (fewer rounds, shorter HTTP runs), `--no-write`.
+ * Flags: `--only verify,handle,http`, `--rounds N`, `--http-rounds N`, `--quick` (fewer rounds, shorter HTTP runs), `--no-write`.
  */
 import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
@@ -175,7 +175,8 @@ if (only.has("handle")) {
 if (only.has("http")) {
   const kinds = [...SERVER_KINDS];
   const seconds = quick ? 2 : 5;
-  const httpRounds = quick ? 1 : 2;
+  // Three rounds by default: the median of three shrugs off one disturbed run, which the mean of two cannot.
+  const httpRounds = Number(flag("http-rounds") ?? (quick ? 1 : 3));
   log(`http: ${kinds.length} servers x ${httpRounds} rounds x ${seconds} s`);
   const rows = await runHttp(kinds, { sizes: [512, 65_536], seconds, connections: 10, rounds: httpRounds }, log);
   sections.push(
