@@ -13,8 +13,11 @@ export interface DeliveryView {
   crypto: CryptoPlatform;
   headers: HeaderReader;
   body: Uint8Array;
-  /** The delivery URL, parsed; `undefined` when none was given. */
-  url: URL | undefined;
+  /**
+   * Every value of one query parameter of the delivery URL, in order; `[]` when there is none.
+   * The URL is parsed only when it has a query string, and at most once.
+   */
+  query(name: string): string[];
   /** The body decoded (fatal UTF-8, BOM stripped) and parsed as JSON, once; throws `PayloadError`. */
   json(): unknown;
 }

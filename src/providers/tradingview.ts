@@ -62,7 +62,7 @@ export function tradingview(options: TradingviewOptions): Provider<typeof tradin
     tolerance: 300,
     retainMs: 60_000,
     authenticate(view) {
-      const inUrl = view.url?.searchParams.getAll(query) ?? [];
+      const inUrl = view.query(query);
       if (inUrl.length > 1) throw new SignatureError("INVALID_TOKEN", `the URL carries ${query} more than once`);
       const urlToken = inUrl[0];
       let bodyToken: unknown;
