@@ -72,6 +72,28 @@ describe("tradingview", () => {
   const tv = tradingview({ token: "tv-secret" });
   const receiver = createReceiver({ provider: tv, now: () => NOW });
 
+  it("alert data is any JSON object or the alert's text, nothing else", async () => {
+    const { tradingviewAlertSchema } = await import("../src/index.js");
+    for (const value of [{}, { ticker: "BTCUSDT", close: 1 }, { nested: { a: [1] } }, "text alert", ""]) {
+      expect(tradingviewAlertSchema.safeParse(value)).toMatchObject({ success: true, data: value });
+    }
+    for (const value of [[], [1, 2], 42, null, true, undefined]) {
+      expect(tradingviewAlertSchema.safeParse(value).success, JSON.stringify(value)).toBe(false);
+    }
+    // A message that is JSON but not an object (token in the URL) is delivered as its text.
+    expect((await receiver.verify({ body: "[1,2]", headers: {}, url: "/tv?token=tv-secret" })).data).toBe("[1,2]");
+  });
+
+  it("reads the token from a URL that has other parameters, a fragment or an absolute form", async () => {
+    for (const url of ["/tv?x=1&token=tv-secret", "http://example.test/tv?token=tv-secret#frag", "/tv?token=tv-secret&y="]) {
+      const event = await receiver.verify({ body: "BTCUSDT crossed 67000", headers: {}, url });
+      expect(event.data, url).toBe("BTCUSDT crossed 67000");
+    }
+    for (const url of ["/tv", "/tv#?token=tv-secret", "/tv?", "/tv?tok=tv-secret"]) {
+      await expect(receiver.verify({ body: "BTCUSDT crossed 67000", headers: {}, url }), url).rejects.toMatchObject({ code: "MISSING_TOKEN" });
+    }
+  });
+
   it("takes the token from the URL and then accepts a plain-text alert", async () => {
     const event = await receiver.verify({ body: "BTCUSDT crossed 67000", headers: { "content-type": "text/plain" }, url: "/tv?token=tv-secret" });
     expect(event.data).toBe("BTCUSDT crossed 67000");
