@@ -75,9 +75,10 @@ async function spawnServer(kind: ServerKind): Promise<Server> {
 async function stop(server: Server): Promise<number | undefined> {
   const { child } = server;
   if (child.exitCode === null) {
-    const exited = new Promise((resolve) => child.once("exit", resolve));
+    // "close", not "exit": the report line may still be in the pipe when the process has exited.
+    const closed = new Promise((resolve) => child.once("close", resolve));
     child.kill("SIGTERM");
-    await exited;
+    await closed;
   }
   const report = server.lines.slice(1).map((line) => JSON.parse(line) as { workUs?: number | null }).pop();
   return report?.workUs ?? undefined;
