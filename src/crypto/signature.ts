@@ -95,6 +95,17 @@ export function decodeSignature(text: string, encoding: SignatureEncoding): Uint
 /** Never written to: the stand-in a malformed candidate is compared against. */
 const ZERO: Record<HashAlgorithm, Uint8Array> = { sha256: new Uint8Array(32), sha512: new Uint8Array(64), sha1: new Uint8Array(20) };
 
+// One compare buffer per digest size, every candidate copied into it, well-formed or not. Over
+// an ArrayBuffer, so its bytes live outside the JS heap from the start: a fresh small
+// Uint8Array lives on the heap and native code must first move it out (about 0.5 µs), and a
+// buffer fresh for one case but reused for another timed differently (dudect |t| 38,
+// test/timing/dudect.ts). Safe to share: each compare is synchronous, set then read at once.
+const SCRATCH: Record<HashAlgorithm, Uint8Array> = {
+  sha256: new Uint8Array(new ArrayBuffer(32)),
+  sha512: new Uint8Array(new ArrayBuffer(64)),
+  sha1: new Uint8Array(new ArrayBuffer(20)),
+};
+
 /**
  * Whether any candidate signature equals the HMAC of `content` under any key; synchronous
  * when the platform's HMAC is (node:crypto), so the common path takes no promise.
@@ -119,9 +130,7 @@ export function matchHmac(
     for (const digest of expected) {
       for (const candidate of decoded) {
         const wellFormed = candidate !== undefined && candidate.byteLength === size;
-        // Copied into a fresh buffer either way: passing a fresh array (well-formed) but a reused
-        // one (malformed) to native code timed differently (dudect |t| 38, test/timing/dudect.ts).
-        const padded = new Uint8Array(size);
+        const padded = SCRATCH[algorithm];
         padded.set(wellFormed ? candidate : ZERO[algorithm]);
         const equal = crypto.timingSafeEqual(padded, digest);
         ok = (equal && wellFormed) || ok;
