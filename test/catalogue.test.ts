@@ -22,7 +22,7 @@ import {
   type WebhookEvent,
 } from "../src/index.js";
 import { expressWebhook } from "../src/adapters/express.js";
-import { at, fixture } from "./helpers.js";
+import { at, fixture, STANDARD_WEBHOOKS_VECTOR } from "./helpers.js";
 
 const NOW = at("2026-04-03T14:30:00Z");
 const NOW_S = NOW / 1000;
@@ -30,13 +30,7 @@ const SECRET = "catalogue-secret";
 const OLD_SECRET = "catalogue-old-secret";
 const TOKEN = "tv-catalogue-token";
 const PIPAI_SECRET = "pipai-catalogue-secret";
-const SW = {
-  secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
-  id: "msg_p5jXN8AQM9LWM0D4loKWxJek",
-  timestamp: "1614265330",
-  body: '{"test": 2432232314}',
-  signature: "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=",
-};
+const SW = STANDARD_WEBHOOKS_VECTOR;
 
 const enc = new TextEncoder();
 const BUY = fixture("apindicators.signal.buy.json");

@@ -20,6 +20,15 @@ export function fixtureJson<T = Record<string, unknown>>(name: string): T {
   return JSON.parse(fixture(name)) as T;
 }
 
+/** Standard Webhooks' own known-answer vector, as every reference library tests it. */
+export const STANDARD_WEBHOOKS_VECTOR = {
+  secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+  id: "msg_p5jXN8AQM9LWM0D4loKWxJek",
+  timestamp: "1614265330",
+  body: '{"test": 2432232314}',
+  signature: "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=",
+} as const;
+
 /** Epoch ms of an ISO string. */
 export const at = (iso: string) => Date.parse(iso);
 

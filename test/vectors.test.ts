@@ -5,7 +5,7 @@ import { createNodePlatform, createWebPlatform, type CryptoPlatform } from "../s
 import { decodeBase64, encodeBase64, matchHmac, tokenMatches } from "../src/crypto/signature.js";
 import { apindicators, createReceiver, hmac, pipai, standardWebhooks, tickerapi, tradingview } from "../src/index.js";
 import { signDelivery } from "../src/testing/index.js";
-import { at, fixture } from "./helpers.js";
+import { at, fixture, STANDARD_WEBHOOKS_VECTOR } from "./helpers.js";
 
 const platforms: [string, CryptoPlatform][] = [
   ["node:crypto", createNodePlatform(nodeCrypto, nodeBuffer)],
@@ -14,14 +14,7 @@ const platforms: [string, CryptoPlatform][] = [
 const enc = new TextEncoder();
 const hexHmac = (secret: string, content: string) => nodeCrypto.createHmac("sha256", secret).update(content).digest("hex");
 
-// Standard Webhooks' own known-answer vector, as every reference library tests it.
-const SW = {
-  secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
-  id: "msg_p5jXN8AQM9LWM0D4loKWxJek",
-  timestamp: "1614265330",
-  body: '{"test": 2432232314}',
-  signature: "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=",
-};
+const SW = STANDARD_WEBHOOKS_VECTOR;
 
 describe.each(platforms)("crypto platform %s", (_name, platform) => {
   const swKey = decodeBase64(SW.secret.slice(6))!;
