@@ -1,7 +1,8 @@
 /**
  * @module Bundles src/ the way tsup ships it (esbuild, node20, no keepNames) into bench/.build, so the bench measures the published code.
  */
-import { existsSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { build } from "esbuild";
 
@@ -46,4 +47,20 @@ export async function loadEntry<T>(name: keyof typeof ENTRIES, outdir = BUILD_DI
   const file = `${outdir}${name}.js`;
   if (!existsSync(file)) throw new Error(`bench: ${name} is not built (does src/${ENTRIES[name]} exist?)`);
   return (await import(pathToFileURL(file).href)) as T;
+}
+
+/**
+ * Bundles `src/` as it was at a git ref (a branch, `HEAD~3`, a commit) into
+ * bench/.compare/<sha>/build/; returns the short sha and that directory. The snapshot sits inside
+ * the repository, so the bundle's bare imports (zod) resolve to the root's node_modules.
+ */
+export async function buildAtRef(ref: string): Promise<{ sha: string; outdir: string }> {
+  const sha = execFileSync("git", ["rev-parse", "--short", ref], { cwd: ROOT, encoding: "utf8" }).trim();
+  const snapshot = fileURLToPath(new URL(`./.compare/${sha}/`, import.meta.url));
+  rmSync(snapshot, { recursive: true, force: true });
+  mkdirSync(snapshot, { recursive: true });
+  execFileSync("sh", ["-c", `git archive ${sha} src | tar -x -C "${snapshot}"`], { cwd: ROOT });
+  const outdir = `${snapshot}build/`;
+  await buildTradehook(snapshot, outdir);
+  return { sha, outdir };
 }

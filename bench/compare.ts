@@ -5,12 +5,10 @@
  * working tree, then measures `verify()` and `handle()` of both builds interleaved with the floor,
  * so a change is judged against the same machine state, not against an older RESULTS.md.
  */
-import { execFileSync } from "node:child_process";
-import { mkdirSync, rmSync } from "node:fs";
-import { fileURLToPath } from "node:url";
-import { buildTradehook, type Core, loadEntry, type Testing } from "./build.js";
+import { buildAtRef, buildTradehook, type Core, loadEntry, type Testing } from "./build.js";
 import { type Case, interleave } from "./harness.js";
-import { handleCases, type Tradehook, verifyCases } from "./verify.js";
+import { handleCases, type Tradehook } from "./cases.js";
+import { verifyCases } from "./verify.js";
 
 const args = process.argv.slice(2);
 const flag = (name: string) => {
@@ -25,20 +23,14 @@ if (!ref) {
 const sizes = (flag("sizes") ?? "512,4096").split(",").map(Number);
 const rounds = Number(flag("rounds") ?? 8);
 
-const ROOT = fileURLToPath(new URL("../", import.meta.url));
-const sha = execFileSync("git", ["rev-parse", "--short", ref], { cwd: ROOT, encoding: "utf8" }).trim();
-// Inside the repository, so the bundle's bare imports (zod) resolve to the root's node_modules.
-const OLD = fileURLToPath(new URL(`./.compare/${sha}/`, import.meta.url));
-rmSync(OLD, { recursive: true, force: true });
-mkdirSync(OLD, { recursive: true });
-execFileSync("sh", ["-c", `git archive ${sha} src | tar -x -C "${OLD}"`], { cwd: ROOT });
-
-async function load(root: string, outdir: string | undefined): Promise<Tradehook> {
-  await buildTradehook(root, outdir);
-  return { core: await loadEntry<Core>("index", outdir), testing: await loadEntry<Testing>("testing", outdir) };
-}
-const old = await load(OLD, `${OLD}build/`);
-const now = await load(ROOT, undefined);
+const load = async (outdir?: string): Promise<Tradehook> => ({
+  core: await loadEntry<Core>("index", outdir),
+  testing: await loadEntry<Testing>("testing", outdir),
+});
+const { sha, outdir } = await buildAtRef(ref);
+const old = await load(outdir);
+await buildTradehook();
+const now = await load();
 
 const FLOOR = "floor + JSON.parse";
 const tagged = (cases: Case[], tag: string) =>

@@ -8,7 +8,7 @@ import { createNodeMiddleware, Webhooks } from "@octokit/webhooks";
 import express from "express";
 import Fastify from "fastify";
 import { type Core, type ExpressAdapter, type FastifyAdapter, loadEntry } from "./build.js";
-import { floorVerify, SECRET } from "./verify.js";
+import { floorVerify, SECRET } from "./cases.js";
 
 export const SERVER_KINDS = ["node", "express", "express-tradehook", "fastify", "fastify-tradehook", "octokit"] as const;
 export type ServerKind = (typeof SERVER_KINDS)[number];

@@ -7,7 +7,7 @@ import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { PATH, type ServerKind } from "./http-server.js";
 import { makePayload } from "./payloads.js";
-import { SECRET } from "./verify.js";
+import { SECRET } from "./cases.js";
 
 /** The part of autocannon's result this bench reads (the package ships no types). */
 interface CannonResult {

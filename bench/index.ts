@@ -12,7 +12,8 @@ import { type HttpRow, runHttp } from "./http.js";
 import { SERVER_KINDS, type ServerKind } from "./http-server.js";
 import { loadTradehook } from "./load.js";
 import { SIZES } from "./payloads.js";
-import { handleCases, verifyCases } from "./verify.js";
+import { handleCases } from "./cases.js";
+import { verifyCases } from "./verify.js";
 
 const args = process.argv.slice(2);
 const flag = (name: string) => {

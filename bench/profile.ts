@@ -2,7 +2,8 @@
  * @module Profiling driver: `node --cpu-prof --import tsx bench/profile.ts <verify|handle> <provider> <bytes> [iterations]`.
  */
 import { loadTradehook } from "./load.js";
-import { handleCases, verifyCases } from "./verify.js";
+import { handleCases } from "./cases.js";
+import { verifyCases } from "./verify.js";
 
 const th = await loadTradehook();
 
