@@ -1,0 +1,30 @@
+/**
+ * @module One case, called N times, in a process of its own: what bench/instructions.ts runs under
+ * callgrind. `node --predictable instructions-child.mjs <build dir> <case> <bytes> <calls>`.
+ *
+ * Bundled by bench/instructions.ts (plain node, no tsx loader thread), and it loads only
+ * tradehook and node:crypto, not the anchors, so the count outside the calls stays small.
+ */
+import { pathToFileURL } from "node:url";
+import { floorCases, handleCases, type Tradehook, tradehookVerifyCases } from "./cases.js";
+
+const [dir, name, bytesArg, callsArg] = process.argv.slice(2);
+if (!dir || !name || !bytesArg || !callsArg) {
+  console.error("usage: instructions-child.mjs <build dir> <case> <bytes> <calls>");
+  process.exit(2);
+}
+const entry = async (file: string) => import(pathToFileURL(`${dir}/${file}`).href);
+const th = { core: await entry("index.js"), testing: await entry("testing.js") } as Tradehook;
+const bytes = Number(bytesArg);
+const seconds = Math.floor(Date.now() / 1000);
+const cases = [...floorCases(bytes, seconds), ...tradehookVerifyCases(th, bytes, seconds), ...handleCases(th, bytes, seconds)];
+const target = cases.find((c) => c.name === name);
+if (!target) {
+  console.error(`no case ${JSON.stringify(name)}; cases: ${[...new Set(cases.map((c) => c.name))].join(", ")}`);
+  process.exit(2);
+}
+const calls = Number(callsArg);
+for (let i = 0; i < calls; i++) {
+  const returned = target.fn() as unknown;
+  if (returned instanceof Promise) await returned;
+}
