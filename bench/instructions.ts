@@ -1,15 +1,18 @@
 /**
- * @module Instructions per call under callgrind: `npm run bench:instructions -- [--ref <git-ref>] [--sizes 512,4096] [--cases apindicators,handle] [--calls 2000]`.
+ * @module Instructions per call under callgrind: `npm run bench:instructions -- [--ref <git-ref>] [--sizes 512,4096] [--cases apindicators,handle] [--calls 10000]`.
  *
  * On a shared machine the time of one case can stray by a third between runs, more than most
  * changes to the core. Valgrind's callgrind counts the instructions a process executes, which
  * other load does not change: run one case N times and 3N times in `node --predictable`
  * (V8 compiles on the main thread, with fixed seeds), and the difference over 2N calls is the
- * steady-state count per call, start-up and warm-up cancelled. Two runs agree within about 0.3%.
+ * count per call, start-up cancelled. Both runs are long enough that V8's warm-up (which goes on
+ * for thousands of calls) is over before the extra 2N calls. Repeated runs of one build agree
+ * within 0.3%; between builds, a change can move when the collector and compiler run by 2-3%.
  *
- * Instructions are not time. HMAC and JSON.parse are native code that retires several
- * instructions per cycle, so tradehook's ratio to the floor is larger here than in time;
- * the targets in README.md are judged by `npm run bench`. This tool is for telling whether a
+ * Instructions are not time: native code (HMAC, JSON.parse) and JavaScript retire different
+ * numbers of instructions per cycle, and valgrind's CPU has no SHA extensions, so ratios differ
+ * (apindicators verify() at 512 B: about 1.2x the floor here, 1.45x in time). The targets in
+ * README.md are judged by `npm run bench`. This tool is for telling whether a
  * change to the core made it do less work (`--ref main`: the ref's src/ against the working tree).
  */
 import { execFile, execFileSync } from "node:child_process";
@@ -58,8 +61,12 @@ await build({
   logLevel: "warning",
 });
 
-/** Fewer calls for larger bodies: callgrind runs node about 50 times slower. */
-const callsFor = (bytes: number) => (callsFlag ? Number(callsFlag) : bytes <= 1024 ? 2000 : bytes <= 8192 ? 1000 : 200);
+/**
+ * Calls per measurement, by body size. V8 still compiles (and the heap still grows) well after
+ * the first thousand calls: counted then, that warm-up made up a third of the count. So the
+ * short run itself is long (`calls`), and the long run adds `2 * calls` in steady state.
+ */
+const callsFor = (bytes: number) => (callsFlag ? Number(callsFlag) : bytes <= 1024 ? 10_000 : bytes <= 8192 ? 4000 : 500);
 
 /** Instructions a whole run of `calls` calls executed. */
 function count(dir: string, name: string, bytes: number, calls: number): Promise<number> {
