@@ -30,6 +30,21 @@ function foldNames(record: Record<string, unknown>): Map<string, string[]> {
   return map;
 }
 
+// Names already seen to be lower case. A record's names are the same few on every delivery
+// (host, content-type, the signature header...), and a Set lookup costs far less than
+// lower-casing each name to check it. Bounded: sender-chosen names cannot grow it further.
+const LOWER_NAMES = new Set<string>();
+const MAX_LOWER_NAMES = 512;
+
+function hasUpperCaseName(record: Record<string, unknown>): boolean {
+  for (const key in record) {
+    if (LOWER_NAMES.has(key)) continue;
+    if (key !== key.toLowerCase()) return true;
+    if (LOWER_NAMES.size < MAX_LOWER_NAMES) LOWER_NAMES.add(key);
+  }
+  return false;
+}
+
 /** Wraps any supported header input in a case-insensitive reader. */
 export function readHeaders(input: HeadersInput | undefined | null): HeaderReader {
   if (input && isHeaders(input)) {
@@ -50,12 +65,7 @@ export function readHeaders(input: HeadersInput | undefined | null): HeaderReade
   const lookup = (name: string): unknown => {
     if (!folded) {
       folded = true;
-      for (const key in record) {
-        if (key !== key.toLowerCase()) {
-          map = foldNames(record);
-          break;
-        }
-      }
+      if (hasUpperCaseName(record)) map = foldNames(record);
     }
     const lower = name.toLowerCase();
     if (map) return map.get(lower);

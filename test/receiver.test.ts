@@ -450,6 +450,24 @@ describe("hostile and unusual input", () => {
     }
   });
 
+  it("merges a name sent in two cases, also after lower-case records were read", async () => {
+    const d = signed();
+    const sig = d.headers["x-webhook-signature"]!;
+    const receiver = make();
+    const wrong = "sha256=" + "0".repeat(64);
+    await expect(receiver.verify({ body: d.body, headers: { "x-webhook-signature": sig } })).resolves.toMatchObject({ type: "signal.buy" });
+    // The lower-case name is now known; its upper-case twin must still be found and merged.
+    for (const headers of [
+      { "x-webhook-signature": wrong, "X-Webhook-Signature": sig },
+      { "X-Webhook-Signature": wrong, "x-webhook-signature": sig },
+    ]) {
+      await expect(receiver.verify({ body: d.body, headers })).resolves.toMatchObject({ type: "signal.buy" });
+    }
+    await expect(receiver.verify({ body: d.body, headers: { "x-webhook-signature": wrong, "X-Webhook-Signature": wrong } })).rejects.toMatchObject({
+      code: "INVALID_SIGNATURE",
+    });
+  });
+
   it("accepts the body as string, Uint8Array, ArrayBuffer and Buffer", async () => {
     const d = signed();
     const bytes = new TextEncoder().encode(d.body);
