@@ -7,7 +7,7 @@
  * (V8 compiles on the main thread, with fixed seeds), and the difference over 2N calls is the
  * count per call, start-up cancelled. Both runs are long enough that V8's warm-up (which goes on
  * for thousands of calls) is over before the extra 2N calls. Repeated runs of one build agree
- * within 0.3%; between builds, a change can move when the collector and compiler run by 2-3%.
+ * within 1.5%; between builds, a change can also move when the collector and compiler run.
  *
  * Instructions are not time: native code (HMAC, JSON.parse) and JavaScript retire different
  * numbers of instructions per cycle, and valgrind's CPU has no SHA extensions, so ratios differ
