@@ -32,15 +32,17 @@ function foldNames(record: Record<string, unknown>): Map<string, string[]> {
 
 // Names already seen to be lower case. A record's names are the same few on every delivery
 // (host, content-type, the signature header...), and a Set lookup costs far less than
-// lower-casing each name to check it. Bounded: sender-chosen names cannot grow it further.
+// lower-casing each name to check it. Bounded in count and name length, so sender-chosen
+// names can't make it hold more than 512 short strings.
 const LOWER_NAMES = new Set<string>();
 const MAX_LOWER_NAMES = 512;
+const MAX_REMEMBERED_LENGTH = 64;
 
 function hasUpperCaseName(record: Record<string, unknown>): boolean {
   for (const key in record) {
     if (LOWER_NAMES.has(key)) continue;
     if (key !== key.toLowerCase()) return true;
-    if (LOWER_NAMES.size < MAX_LOWER_NAMES) LOWER_NAMES.add(key);
+    if (LOWER_NAMES.size < MAX_LOWER_NAMES && key.length <= MAX_REMEMBERED_LENGTH) LOWER_NAMES.add(key);
   }
   return false;
 }
