@@ -5,9 +5,10 @@
  * working tree, then measures `verify()` and `handle()` of both builds interleaved with the floor,
  * so a change is judged against the same machine state, not against an older RESULTS.md.
  */
-import { buildAtRef, buildTradehook, type Core, loadEntry, type Testing } from "./build.js";
+import { buildAtRef } from "./build.js";
 import { type Case, interleave } from "./harness.js";
 import { handleCases, type Tradehook } from "./cases.js";
+import { loadBuilt, loadTradehook } from "./load.js";
 import { verifyCases } from "./verify.js";
 
 const args = process.argv.slice(2);
@@ -23,14 +24,9 @@ if (!ref) {
 const sizes = (flag("sizes") ?? "512,4096").split(",").map(Number);
 const rounds = Number(flag("rounds") ?? 8);
 
-const load = async (outdir?: string): Promise<Tradehook> => ({
-  core: await loadEntry<Core>("index", outdir),
-  testing: await loadEntry<Testing>("testing", outdir),
-});
 const { sha, outdir } = await buildAtRef(ref);
-const old = await load(outdir);
-await buildTradehook();
-const now = await load();
+const old = await loadBuilt(outdir);
+const now = await loadTradehook();
 
 const FLOOR = "floor + JSON.parse";
 const tagged = (cases: Case[], tag: string) =>
