@@ -48,16 +48,34 @@ export interface ProviderCase {
   pattern: string;
 }
 
+/** The two baselines, without and with JSON.parse: every ratio refers to the second. */
+export const FLOOR_CASES = ["floor: HMAC + timingSafeEqual", "floor + JSON.parse"] as const;
+/** The providers `verify()` is measured for, in table order. */
+export const VERIFY_PROVIDERS = ["apindicators", "tickerapi", "pipai", "tradingview", "standardWebhooks", "hmac"] as const;
+/** The providers `handle()` is measured for: one fixed catalogue, one open. */
+export const HANDLE_PROVIDERS: readonly string[] = ["apindicators", "standardWebhooks"];
+
+/** The name of every case this module builds, without building any (no package needed). */
+export function caseNames(): string[] {
+  return [
+    ...FLOOR_CASES,
+    ...VERIFY_PROVIDERS.map((p) => `tradehook ${p} verify()`),
+    ...HANDLE_PROVIDERS.map((p) => `tradehook ${p} handle()`),
+  ];
+}
+
 export function providers({ core }: Tradehook): ProviderCase[] {
   const { apindicators, hmac, pipai, standardWebhooks, tickerapi, tradingview } = core;
-  return [
-    { name: "apindicators", shape: "signal", provider: apindicators({ secret: SECRET }), pattern: "signal.buy" },
-    { name: "tickerapi", shape: "tickerapi", provider: tickerapi({ secret: SECRET }), pattern: "data.ready" },
-    { name: "pipai", shape: "pipai", provider: pipai({ secret: SECRET }), pattern: "strategy.*" },
-    { name: "tradingview", shape: "tradingview", provider: tradingview({ token: TV_TOKEN }), pattern: "*" },
-    { name: "standardWebhooks", shape: "signal", provider: standardWebhooks({ secret: WHSEC }), pattern: "*" },
-    { name: "hmac", shape: "signal", provider: hmac({ secret: SECRET, header: "X-Signature", prefix: "sha256=" }), pattern: "*" },
-  ];
+  // Keyed by VERIFY_PROVIDERS' names: the type checker holds the two lists to the same set.
+  const cases: Record<(typeof VERIFY_PROVIDERS)[number], Omit<ProviderCase, "name">> = {
+    apindicators: { shape: "signal", provider: apindicators({ secret: SECRET }), pattern: "signal.buy" },
+    tickerapi: { shape: "tickerapi", provider: tickerapi({ secret: SECRET }), pattern: "data.ready" },
+    pipai: { shape: "pipai", provider: pipai({ secret: SECRET }), pattern: "strategy.*" },
+    tradingview: { shape: "tradingview", provider: tradingview({ token: TV_TOKEN }), pattern: "*" },
+    standardWebhooks: { shape: "signal", provider: standardWebhooks({ secret: WHSEC }), pattern: "*" },
+    hmac: { shape: "signal", provider: hmac({ secret: SECRET, header: "X-Signature", prefix: "sha256=" }), pattern: "*" },
+  };
+  return VERIFY_PROVIDERS.map((name) => ({ name, ...cases[name] }));
 }
 
 /** A signed delivery of the shape at the size, as a Node framework hands it over (Buffer body, plain headers). */
@@ -80,8 +98,8 @@ export function floorCases(bytes: number, seconds: number): Case[] {
   const key = Buffer.from(SECRET);
   const { body, header } = signalBody(bytes, seconds);
   return [
-    { name: "floor: HMAC + timingSafeEqual", fn: () => floorVerify(key, body, header, false) },
-    { name: "floor + JSON.parse", fn: () => floorVerify(key, body, header, true) },
+    { name: FLOOR_CASES[0], fn: () => floorVerify(key, body, header, false) },
+    { name: FLOOR_CASES[1], fn: () => floorVerify(key, body, header, true) },
   ];
 }
 
@@ -100,7 +118,7 @@ export function tradehookVerifyCases(th: Tradehook, bytes: number, seconds: numb
  */
 export function handleCases(th: Tradehook, bytes: number, seconds: number): Case[] {
   const cases: Case[] = floorCases(bytes, seconds).slice(1);
-  for (const p of providers(th).filter((c) => c.name === "apindicators" || c.name === "standardWebhooks")) {
+  for (const p of providers(th).filter((c) => HANDLE_PROVIDERS.includes(c.name))) {
     const verifier = th.core.createReceiver({ provider: p.provider });
     const receiver = th.core.createReceiver({ provider: p.provider, store: new th.core.MemoryStore(), retainMs: 0 });
     let calls = 0;

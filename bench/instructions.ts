@@ -20,6 +20,7 @@ import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import { BUILD_DIR, buildAtRef, buildTradehook } from "./build.js";
+import { caseNames, FLOOR_CASES } from "./cases.js";
 
 const args = process.argv.slice(2);
 const flag = (name: string) => {
@@ -31,16 +32,9 @@ const sizes = (flag("sizes") ?? "512,4096").split(",").map(Number);
 const wanted = flag("cases")?.split(",");
 const callsFlag = flag("calls");
 
-const FLOOR = "floor + JSON.parse";
-const CASES = [
-  "floor: HMAC + timingSafeEqual",
-  FLOOR,
-  ...["apindicators", "tickerapi", "pipai", "tradingview", "standardWebhooks", "hmac"].map((p) => `tradehook ${p} verify()`),
-  "tradehook apindicators handle()",
-  "tradehook standardWebhooks handle()",
-];
+const FLOOR = FLOOR_CASES[1];
 // The floor always runs: every ratio refers to it.
-const cases = CASES.filter((c) => c === FLOOR || !wanted || wanted.some((w) => c.includes(w)));
+const cases = caseNames().filter((c) => c === FLOOR || !wanted || wanted.some((w) => c.includes(w)));
 
 try {
   execFileSync("valgrind", ["--version"], { stdio: "ignore" });
