@@ -371,6 +371,12 @@ export function createReceiver<P extends Provider, U extends EventCatalogue = {}
 ): Receiver<DataMap<Merge<CatalogueOf<P>, U>>, OpenOf<P>> {
   validateOptions(options as ReceiverOptions<Provider, EventCatalogue>);
   const provider: Provider = options.provider;
+  // Read once, not per delivery: the pipeline's code is shared by every receiver in the process,
+  // and reading these off providers of many shapes on each delivery made the reads megamorphic
+  // (apindicators verify() about 5% slower at 512 B once six providers had run).
+  const { authenticate, parse, bodyTimestamp: bodyTimestampOf, describe } = provider;
+  const providerName = provider.name;
+  const open = provider.open;
   const store = options.store ?? new MemoryStore();
   const tolerance = options.tolerance ?? provider.tolerance;
   const maxBodyBytes = options.maxBodyBytes ?? 1_048_576;
@@ -418,7 +424,7 @@ export function createReceiver<P extends Provider, U extends EventCatalogue = {}
     }
     const headers = readHeaders(delivery.headers);
     const view = new ReceivedDelivery(body, headers, delivery.url);
-    const auth = provider.authenticate(view);
+    const auth = authenticate.call(provider, view);
     return isThenable(auth) ? auth.then((value) => checkAndDescribe(view, value, eagerId)) : checkAndDescribe(view, auth, eagerId);
   }
 
@@ -427,15 +433,15 @@ export function createReceiver<P extends Provider, U extends EventCatalogue = {}
     const { body, headers } = view;
     const nowMs = now();
     if (auth.timestamp) checkFreshness(auth.timestamp.ms, nowMs, tolerance, auth.timestamp.shown);
-    const payload = provider.parse(view, auth);
+    const payload = parse.call(provider, view, auth);
     let timestampMs = auth.timestamp?.ms;
-    const bodyTimestamp = provider.bodyTimestamp(payload);
+    const bodyTimestamp = bodyTimestampOf.call(provider, payload);
     if (bodyTimestamp && (bodyTimestamp.required || bodyTimestamp.value !== undefined)) {
       timestampMs = parseIsoTimestamp(bodyTimestamp.value, bodyTimestamp.field);
       checkFreshness(timestampMs, nowMs, tolerance, String(bodyTimestamp.value));
     }
 
-    const described = provider.describe(payload, headers);
+    const described = describe.call(provider, payload, headers);
     const schema = schemas.get(described.type);
     let data = described.data;
     let known = true;
@@ -455,10 +461,10 @@ export function createReceiver<P extends Provider, U extends EventCatalogue = {}
         );
       }
       data = result.data;
-    } else if (!provider.open) {
+    } else if (!open) {
       if (unknownEvents === "reject") {
         const list = [...schemas.keys()].join(", ");
-        throw new PayloadError("UNKNOWN_EVENT", `event type ${printable(described.type)} is not one ${provider.name} sends (known: ${list})`);
+        throw new PayloadError("UNKNOWN_EVENT", `event type ${printable(described.type)} is not one ${providerName} sends (known: ${list})`);
       }
       known = false;
     }
@@ -468,11 +474,11 @@ export function createReceiver<P extends Provider, U extends EventCatalogue = {}
     const timestamp = timestampMs === undefined ? undefined : new Date(timestampMs);
     const receivedAt = new Date(nowMs);
     if (auth.id === undefined && platform.name === "node" && !eagerId) {
-      const event = new ReceivedEvent(bodyHash as () => string, described.type, timestamp, data, described.payload, provider.name, receivedAt);
+      const event = new ReceivedEvent(bodyHash as () => string, described.type, timestamp, data, described.payload, providerName, receivedAt);
       return { event, known, bodyHash };
     }
     const withId = (id: string): Verified => ({
-      event: { id, type: described.type, timestamp, data, payload: described.payload, provider: provider.name, receivedAt },
+      event: { id, type: described.type, timestamp, data, payload: described.payload, provider: providerName, receivedAt },
       known,
       bodyHash,
     });
@@ -574,7 +580,7 @@ export function createReceiver<P extends Provider, U extends EventCatalogue = {}
       if (matched.length === 0) return accept("ignored", event);
 
       // Synchronous on node:crypto: awaiting a plain string would only add a microtask hop.
-      const keyHash = platform.sha256Hex(`${provider.name}\n${event.id}`);
+      const keyHash = platform.sha256Hex(`${providerName}\n${event.id}`);
       const key = typeof keyHash === "string" ? keyHash : await keyHash;
       const bodyHash = verified.bodyHash();
       const fingerprint = typeof bodyHash === "string" ? bodyHash : await bodyHash;

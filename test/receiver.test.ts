@@ -544,6 +544,41 @@ describe("configuration", () => {
     expect(create).toThrow(message);
   });
 
+  it("runs a provider's steps as its methods: one whose methods use `this` works", async () => {
+    // The receiver reads the steps off the provider once, at createReceiver; each must still
+    // be called on the provider, as a provider written as a class expects.
+    class Delegating {
+      readonly name = provider.name;
+      readonly events = provider.events;
+      readonly open = provider.open;
+      readonly tolerance = provider.tolerance;
+      readonly retainMs = provider.retainMs;
+      constructor(private readonly inner: typeof provider) {}
+      authenticate(view: Parameters<typeof provider.authenticate>[0]) {
+        return this.inner.authenticate(view);
+      }
+      parse(...args: Parameters<typeof provider.parse>) {
+        return this.inner.parse(...args);
+      }
+      bodyTimestamp(payload: unknown) {
+        return this.inner.bodyTimestamp(payload);
+      }
+      describe(...args: Parameters<typeof provider.describe>) {
+        return this.inner.describe(...args);
+      }
+      sign(...args: Parameters<typeof provider.sign>) {
+        return this.inner.sign(...args);
+      }
+    }
+    const receiver = createReceiver({ provider: new Delegating(provider), now: () => NOW, logger: {} });
+    const pairs: string[] = [];
+    receiver.on("signal.buy", (event) => void pairs.push(event.data.pair));
+    const result = await receiver.handle(signed());
+    expect(json(result.body)).toMatchObject({ ok: true, outcome: "processed" });
+    expect(pairs).toEqual(["BTCUSDT"]);
+    expect(json((await receiver.handle({ ...signed(), headers: {} })).body).error?.code).toBe("MISSING_SIGNATURE");
+  });
+
   it("logging the provider shows no secret", () => {
     const p = apindicators({ secret: "do-not-print" });
     expect(JSON.stringify(p)).not.toContain("do-not-print");
