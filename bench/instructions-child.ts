@@ -8,7 +8,7 @@
 import { pathToFileURL } from "node:url";
 import { floorCases, handleCases, type Tradehook, tradehookVerifyCases } from "./cases.js";
 
-const [dir, name, bytesArg, callsArg] = process.argv.slice(2);
+const [dir, name, bytesArg, callsArg, mixedArg] = process.argv.slice(2);
 if (!dir || !name || !bytesArg || !callsArg) {
   console.error("usage: instructions-child.mjs <build dir> <case> <bytes> <calls>");
   process.exit(2);
@@ -24,6 +24,15 @@ if (!target) {
   process.exit(2);
 }
 const calls = Number(callsArg);
+// --mixed: every tradehook case runs first, as they all do in `npm run bench`'s one process, so
+// code the receivers share has seen every provider. The same in the N and 3N runs: it cancels out.
+const mixed = Number(mixedArg ?? 0);
+for (const c of cases.filter((c) => c.name.startsWith("tradehook"))) {
+  for (let i = 0; i < mixed; i++) {
+    const returned = c.fn() as unknown;
+    if (returned instanceof Promise) await returned;
+  }
+}
 for (let i = 0; i < calls; i++) {
   const returned = target.fn() as unknown;
   if (returned instanceof Promise) await returned;

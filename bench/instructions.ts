@@ -1,5 +1,5 @@
 /**
- * @module Instructions per call under callgrind: `npm run bench:instructions -- [--ref <git-ref>] [--sizes 512,4096] [--cases apindicators,handle] [--calls 10000]`.
+ * @module Instructions per call under callgrind: `npm run bench:instructions -- [--ref <git-ref>] [--sizes 512,4096] [--cases apindicators,handle] [--calls 10000] [--mixed]`.
  *
  * On a shared machine the time of one case can stray by a third between runs, more than most
  * changes to the core. Valgrind's callgrind counts the instructions a process executes, which
@@ -31,6 +31,9 @@ const ref = flag("ref");
 const sizes = (flag("sizes") ?? "512,4096").split(",").map(Number);
 const wanted = flag("cases")?.split(",");
 const callsFlag = flag("calls");
+// --mixed: each child first runs every tradehook case (2000 calls each), as `npm run bench` runs
+// them all in one process: the pipeline's shared code then has seen six providers, not one.
+const mixed = args.includes("--mixed") ? 2000 : 0;
 
 const FLOOR = FLOOR_CASES[1];
 // The floor always runs: every ratio refers to it.
@@ -64,7 +67,7 @@ const callsFor = (bytes: number) => (callsFlag ? Number(callsFlag) : bytes <= 10
 
 /** Instructions a whole run of `calls` calls executed. */
 function count(dir: string, name: string, bytes: number, calls: number): Promise<number> {
-  const argv = ["--tool=callgrind", "--callgrind-out-file=/dev/null", process.execPath, "--predictable", CHILD, dir, name, String(bytes), String(calls)];
+  const argv = ["--tool=callgrind", "--callgrind-out-file=/dev/null", process.execPath, "--predictable", CHILD, dir, name, String(bytes), String(calls), String(mixed)];
   return new Promise((resolve, reject) => {
     execFile("valgrind", argv, { maxBuffer: 16 * 1024 * 1024 }, (error, _stdout, stderr) => {
       const collected = /Collected\s*:\s*(\d+)/.exec(stderr);
