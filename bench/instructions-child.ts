@@ -1,6 +1,6 @@
 /**
  * @module One case, called N times, in a process of its own: what bench/instructions.ts runs under
- * callgrind. `node --predictable instructions-child.mjs <build dir> <case> <bytes> <calls>`.
+ * callgrind. `node --predictable instructions-child.mjs <build dir> <case> <bytes> <calls> [<warm-up calls of every case>]`.
  *
  * Bundled by bench/instructions.ts (plain node, no tsx loader thread), and it loads only
  * tradehook and node:crypto, not the anchors, so the count outside the calls stays small.
@@ -10,7 +10,7 @@ import { floorCases, handleCases, type Tradehook, tradehookVerifyCases } from ".
 
 const [dir, name, bytesArg, callsArg, mixedArg] = process.argv.slice(2);
 if (!dir || !name || !bytesArg || !callsArg) {
-  console.error("usage: instructions-child.mjs <build dir> <case> <bytes> <calls>");
+  console.error("usage: instructions-child.mjs <build dir> <case> <bytes> <calls> [<warm-up calls of every case>]");
   process.exit(2);
 }
 const entry = async (file: string) => import(pathToFileURL(`${dir}/${file}`).href);
