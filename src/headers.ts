@@ -22,7 +22,7 @@ function foldNames(record: Record<string, unknown>): Map<string, string[]> {
     const raw = record[key];
     if (raw === undefined || raw === null) continue;
     const values = Array.isArray(raw) ? raw.map(String) : [String(raw)];
-    const name = key.toLowerCase();
+    const name = lowerCase(key);
     const existing = map.get(name);
     if (existing) existing.push(...values);
     else map.set(name, values);
@@ -30,19 +30,28 @@ function foldNames(record: Record<string, unknown>): Map<string, string[]> {
   return map;
 }
 
-// Names already seen to be lower case. A record's names are the same few on every delivery
-// (host, content-type, the signature header...), and a Set lookup costs far less than
-// lower-casing each name to check it. Bounded in count and name length, so sender-chosen
-// names can't make it hold more than 512 short strings.
-const LOWER_NAMES = new Set<string>();
-const MAX_LOWER_NAMES = 512;
+// Header names in lower case, by name: the same few on every delivery, both the names a record
+// holds (host, content-type, the signature header...) and the names providers ask for
+// ("X-PipAI-Signature"). A lookup costs less than lower-casing again, and the string it returns
+// is the same one each time: a freshly lower-cased name used as a property key is hashed and
+// looked up in V8's string table on every read. Bounded in count and name length, so
+// sender-chosen names can't make it hold more than 512 short strings.
+const LOWER_CASE = new Map<string, string>();
+const MAX_REMEMBERED_NAMES = 512;
 const MAX_REMEMBERED_LENGTH = 64;
+
+function lowerCase(name: string): string {
+  let lower = LOWER_CASE.get(name);
+  if (lower === undefined) {
+    lower = name.toLowerCase();
+    if (LOWER_CASE.size < MAX_REMEMBERED_NAMES && name.length <= MAX_REMEMBERED_LENGTH) LOWER_CASE.set(name, lower);
+  }
+  return lower;
+}
 
 function hasUpperCaseName(record: Record<string, unknown>): boolean {
   for (const key in record) {
-    if (LOWER_NAMES.has(key)) continue;
-    if (key !== key.toLowerCase()) return true;
-    if (LOWER_NAMES.size < MAX_LOWER_NAMES && key.length <= MAX_REMEMBERED_LENGTH) LOWER_NAMES.add(key);
+    if (lowerCase(key) !== key) return true;
   }
   return false;
 }
@@ -69,7 +78,7 @@ export function readHeaders(input: HeadersInput | undefined | null): HeaderReade
       folded = true;
       if (hasUpperCaseName(record)) map = foldNames(record);
     }
-    const lower = name.toLowerCase();
+    const lower = lowerCase(name);
     if (map) return map.get(lower);
     return Object.hasOwn(record, lower) ? record[lower] : undefined;
   };
