@@ -8,20 +8,24 @@ const ISO_8601 =
   /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(?:([Zz])|([+-])(\d{2}):?(\d{2}))$/;
 const PLACEHOLDER = /\{\{[^}]*\}\}/;
 
+/** A header timestamp: epoch milliseconds, and the seconds as sent (trimmed), for messages and signed content. */
+export interface HeaderTimestamp {
+  ms: number;
+  shown: string;
+}
+
 /**
- * Parses a header timestamp: whole unix seconds only. Milliseconds are refused, never divided,
- * so a sender bug shows up instead of being guessed around. Returns epoch milliseconds.
+ * Reads a header timestamp: whole unix seconds only. Milliseconds are refused, never divided,
+ * so a sender bug shows up instead of being guessed around.
  */
-export function parseUnixSeconds(value: string | undefined, header: string): number {
-  if (value === undefined || value.trim() === "") {
-    throw new TimestampError("MISSING_TIMESTAMP", `${header} header is missing`);
-  }
-  const text = value.trim();
+export function readUnixSeconds(value: string | undefined, header: string): HeaderTimestamp {
+  const text = value?.trim();
+  if (!text) throw new TimestampError("MISSING_TIMESTAMP", `${header} header is missing`);
   if (!UNIX_SECONDS.test(text)) {
     const hint = /^\d{13}$/.test(text) ? " (it looks like milliseconds; unix seconds are expected)" : "";
     throw new TimestampError("TIMESTAMP_INVALID", `${header} header ${printable(text, 32)} is not unix seconds${hint}`);
   }
-  return Number(text) * 1000;
+  return { ms: Number(text) * 1000, shown: text };
 }
 
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];

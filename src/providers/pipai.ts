@@ -3,7 +3,7 @@
  */
 import { encodeHex } from "../crypto/signature.js";
 import { pipaiEvents } from "../events/pipai.js";
-import { parseUnixSeconds } from "../timestamps.js";
+import { readUnixSeconds } from "../timestamps.js";
 import type { Provider } from "./provider.js";
 import {
   asObject,
@@ -51,11 +51,9 @@ export function pipai(options: PipaiOptions): Provider<typeof pipaiEvents, false
     retainMs: 7 * 24 * 60 * 60 * 1000,
     authenticate(view) {
       const candidates = signatureCandidates(view, signatureHeader, undefined);
-      const raw = view.headers.get(timestampHeader);
-      const ms = parseUnixSeconds(raw, timestampHeader);
-      const seconds = raw!.trim();
-      return whenChecked(requireHmac(view, signatureHeader, "sha256", keys, [`${seconds}.`, view.body], candidates, "hex"), () => ({
-        timestamp: { ms, shown: seconds },
+      const timestamp = readUnixSeconds(view.headers.get(timestampHeader), timestampHeader);
+      return whenChecked(requireHmac(view, signatureHeader, "sha256", keys, [`${timestamp.shown}.`, view.body], candidates, "hex"), () => ({
+        timestamp,
         id: readDeliveryId(view, idHeader),
       }));
     },

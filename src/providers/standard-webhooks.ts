@@ -3,7 +3,7 @@
  */
 import { SignatureError } from "../errors.js";
 import { decodeBase64, encodeBase64 } from "../crypto/signature.js";
-import { parseUnixSeconds } from "../timestamps.js";
+import { readUnixSeconds } from "../timestamps.js";
 import type { Provider } from "./provider.js";
 import {
   asObject,
@@ -67,11 +67,9 @@ export function standardWebhooks(options: StandardWebhooksOptions): Provider<{},
       }
       const id = view.headers.get("webhook-id")?.trim();
       if (!id) throw new SignatureError("MISSING_SIGNATURE", "webhook-id header is missing (it is part of the signed content)");
-      const raw = view.headers.get("webhook-timestamp");
-      const ms = parseUnixSeconds(raw, "webhook-timestamp");
-      const seconds = raw!.trim();
-      return whenChecked(requireHmac(view, "webhook-signature", "sha256", keys, [`${id}.${seconds}.`, view.body], candidates, "base64"), () => ({
-        timestamp: { ms, shown: seconds },
+      const timestamp = readUnixSeconds(view.headers.get("webhook-timestamp"), "webhook-timestamp");
+      return whenChecked(requireHmac(view, "webhook-signature", "sha256", keys, [`${id}.${timestamp.shown}.`, view.body], candidates, "base64"), () => ({
+        timestamp,
         id: readDeliveryId(view, "webhook-id"),
       }));
     },
