@@ -184,6 +184,16 @@ describe("HTTP contract", () => {
     expect(handler).toHaveBeenCalledTimes(1);
   });
 
+  it("the success body is valid JSON whatever printable characters a sender's delivery id holds", async () => {
+    const pp = pipai({ secret: SECRET });
+    const receiver = createReceiver({ provider: pp, now: () => NOW, logger: {} });
+    receiver.on("strategy.deployed", () => {});
+    for (const id of ['dlv"1', "dlv\\2", "d'l}v{3", "dlv-4_ok:.~"]) {
+      const result = await receiver.handle(signDelivery(pp, { event: "strategy.deployed", data: { strategy_id: "a" } }, { id, timestamp: T0 }));
+      expect(json(result.body)).toEqual({ ok: true, outcome: "processed", id });
+    }
+  });
+
   it("500 HANDLER_FAILED: the claim is released and the retry is processed; the handler's message stays private", async () => {
     const receiver = make();
     const errors: WebhookError[] = [];
