@@ -5,7 +5,7 @@ import { PayloadError } from "../errors.js";
 import { encodeBase64, encodeHex } from "../crypto/signature.js";
 import type { HashAlgorithm } from "../crypto/index.js";
 import type { HeaderReader } from "../headers.js";
-import { type HeaderTimestamp, readUnixSeconds } from "../timestamps.js";
+import { readUnixSeconds } from "../timestamps.js";
 import type { Provider } from "./provider.js";
 import {
   asObject,
@@ -99,7 +99,7 @@ export function hmac(options: HmacOptions): Provider<{}, true> {
     retainMs: 7 * 24 * 60 * 60 * 1000,
     authenticate(view) {
       const candidates = signatureCandidates(view, header, prefix ? { text: prefix, required: true } : undefined);
-      const timestamp: HeaderTimestamp | undefined = timestampHeader ? readUnixSeconds(view.headers.get(timestampHeader), timestampHeader) : undefined;
+      const timestamp = timestampHeader ? readUnixSeconds(view.headers.get(timestampHeader), timestampHeader) : undefined;
       const id = idHeader ? view.headers.get(idHeader)?.trim() || undefined : undefined;
       const signed = content(view.body, () => ({
         body: textDecoder.decode(view.body),

@@ -4,6 +4,7 @@
 import type { z } from "zod";
 import type { CryptoPlatform, HashAlgorithm } from "../crypto/index.js";
 import type { HeaderReader } from "../headers.js";
+import type { HeaderTimestamp } from "../timestamps.js";
 
 /** Event schemas by event type. */
 export type EventCatalogue = Record<string, z.ZodType>;
@@ -25,7 +26,7 @@ export interface DeliveryView {
 /** What authentication established. */
 export interface Authenticated {
   /** A header timestamp (epoch ms) to check for freshness, and how to show it in messages. */
-  timestamp?: { ms: number; shown: string } | undefined;
+  timestamp?: HeaderTimestamp | undefined;
   /** A delivery id sent by the provider, used as the idempotency key. */
   id?: string | undefined;
   /** TradingView: the token came in the URL, so a non-JSON body is allowed. */
