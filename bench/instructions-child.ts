@@ -23,17 +23,17 @@ if (!target) {
   console.error(`no case ${JSON.stringify(name)}; cases: ${[...new Set(cases.map((c) => c.name))].join(", ")}`);
   process.exit(2);
 }
-const calls = Number(callsArg);
-// --mixed: every tradehook case runs first, as they all do in `npm run bench`'s one process, so
-// code the receivers share has seen every provider. The same in the N and 3N runs: it cancels out.
-const mixed = Number(mixedArg ?? 0);
-for (const c of cases.filter((c) => c.name.startsWith("tradehook"))) {
-  for (let i = 0; i < mixed; i++) {
-    const returned = c.fn() as unknown;
+
+/** Calls a case `times` times, awaiting each call that returns a promise. */
+async function run(fn: () => unknown, times: number): Promise<void> {
+  for (let i = 0; i < times; i++) {
+    const returned = fn();
     if (returned instanceof Promise) await returned;
   }
 }
-for (let i = 0; i < calls; i++) {
-  const returned = target.fn() as unknown;
-  if (returned instanceof Promise) await returned;
-}
+
+// --mixed: every tradehook case runs first, as they all do in `npm run bench`'s one process, so
+// code the receivers share has seen every provider. The same in the N and 3N runs: it cancels out.
+const mixed = Number(mixedArg ?? 0);
+for (const c of cases.filter((c) => c.name.startsWith("tradehook"))) await run(c.fn, mixed);
+await run(target.fn, Number(callsArg));
