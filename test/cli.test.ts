@@ -318,7 +318,7 @@ describe("demo and samples", () => {
     expect(run.stdout).not.toContain("MISMATCH");
   });
 
-  it("sends the documented payloads: the samples equal the shared fixtures", () => {
+  it("sends the documented payloads: the samples equal the provider fixtures", () => {
     expect(APINDICATORS_SIGNAL_BUY).toEqual(fixtureJson("apindicators.signal.buy.json"));
     expect(TICKERAPI_WATCHLIST_CHANGES).toEqual(fixtureJson("tickerapi.watchlist.changes.json"));
     expect(TICKERAPI_DATA_READY).toEqual(fixtureJson("tickerapi.data.ready.json"));

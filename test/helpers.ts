@@ -1,5 +1,5 @@
 /**
- * @module Test helpers: the shared fixtures, byte for byte, and their clocks.
+ * @module Test helpers: the provider fixtures, byte for byte, and their clocks.
  */
 import type { ChildProcess } from "node:child_process";
 import { once } from "node:events";
@@ -7,8 +7,8 @@ import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 
-/** The shared fixtures folder (../shared/fixtures beside the repo). */
-export const FIXTURES_DIR = fileURLToPath(new URL("../../shared/fixtures/", import.meta.url));
+/** The provider fixtures, inside the repository (test/fixtures/providers). */
+export const FIXTURES_DIR = fileURLToPath(new URL("./fixtures/providers/", import.meta.url));
 
 /** A fixture's exact text. */
 export function fixture(name: string): string {

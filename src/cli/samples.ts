@@ -1,4 +1,4 @@
-/** @module Sample payloads for every event of every provider, for `tradehook send` and the demo; the documented ones are copied byte-for-byte in value from the shared fixtures. */
+/** @module Sample payloads for every event of every provider, for `tradehook send` and the demo; the documented ones are copied byte-for-byte in value from the provider fixtures (test/fixtures/providers). */
 import type { ProviderName } from "./provider-options.js";
 
 /** APIndicators' documented `signal.buy` delivery (fixtures/apindicators.signal.buy.json). */
