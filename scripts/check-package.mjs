@@ -12,8 +12,8 @@ try {
   const tarball = join(dir, JSON.parse(out)[0].filename);
   console.log(`packed ${tarball}`);
   execFileSync("npx", ["--no-install", "publint", "run", tarball, "--strict"], { stdio: "inherit" });
-  // The CLI entry is a bin, not an import path; node10 resolution of subpaths is not supported.
-  execFileSync("npx", ["--no-install", "attw", tarball, "--profile", "node16"], { stdio: "inherit" });
+  // Every resolution mode, node10 included: "module": "commonjs" projects on TypeScript 5 find subpaths through typesVersions.
+  execFileSync("npx", ["--no-install", "attw", tarball], { stdio: "inherit" });
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
