@@ -9,7 +9,37 @@ if (!secret) {
   process.exit(1);
 }
 
-const receiver = createReceiver({ provider: apindicators({ secret }) });
+// One process keeps seen deliveries in memory. Several instances share a store: set
+// REDIS_URL or DATABASE_URL. The settings keep a store outage a fast 503, never a hang or a crash.
+async function sharedStore() {
+  if (process.env.REDIS_URL) {
+    const { Redis } = await import("ioredis");
+    const { RedisStore } = await import("tradehook/redis");
+    const redis = new Redis(process.env.REDIS_URL, {
+      enableOfflineQueue: false, // Redis down: 503 at once instead of queueing
+      maxRetriesPerRequest: 1,
+      connectTimeout: 2000,
+      commandTimeout: 2000, // Redis hung: 503 after 2 s instead of waiting for it
+      lazyConnect: true,
+    });
+    redis.on("error", (error) => console.error("redis:", error.message));
+    await redis.connect();
+    return RedisStore({ client: redis });
+  }
+  if (process.env.DATABASE_URL) {
+    const { default: pg } = await import("pg");
+    const { PostgresStore } = await import("tradehook/postgres");
+    const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, connectionTimeoutMillis: 2000, query_timeout: 5000 });
+    // Without this listener, Postgres dying under idle pooled connections crashes the process.
+    pool.on("error", (error) => console.error("postgres:", error.message));
+    const store = PostgresStore({ pool });
+    await store.migrate();
+    return store;
+  }
+  return undefined; // MemoryStore
+}
+
+const receiver = createReceiver({ provider: apindicators({ secret }), store: await sharedStore() });
 
 // Stand-in for your exchange client.
 async function placeOrder(side, pair, score) {
