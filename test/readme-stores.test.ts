@@ -1,6 +1,5 @@
 /**
  * @module README.md's "Running several instances" section runs as written against the real Redis and PostgreSQL (the Express ones are sent deliveries); test/readme-types.test.ts type-checks it.
- * and each runs against the real Redis and PostgreSQL (the Express one is sent deliveries).
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
