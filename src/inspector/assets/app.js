@@ -20,7 +20,7 @@
       else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
       else node.setAttribute(key, value === true ? "" : String(value));
     }
-    for (const child of children.flat()) if (child !== undefined && child !== null && child !== false) node.append(child);
+    for (const child of children.flat(Infinity)) if (child !== undefined && child !== null && child !== false) node.append(child);
     return node;
   }
 
@@ -52,13 +52,13 @@
     return el(
       "tr",
       { "data-seq": s.seq, tabindex: "-1", "aria-selected": String(state.selected === s.seq), onclick: () => open(s.seq, false) },
-      el("td", { class: "num" }, clock(s.time)),
+      el("td", { class: "time" }, clock(s.time)),
       el("td", { class: statusClass(s.status) }, String(s.status)),
       el("td", { class: "code" }, s.outcome),
       el("td", { class: "type" }, s.type ?? "-"),
       el("td", { class: "id hide-n", title: s.id }, shortId(s.id)),
       el("td", { class: "num hide-n" }, String(s.ms)),
-      el("td", {}, badges(s)),
+      el("td", { class: "checks" }, badges(s)),
     );
   }
 
@@ -191,7 +191,7 @@
       return;
     }
     if (state.selected !== seq) return;
-    detail.replaceChildren(...renderDetail(data));
+    detail.replaceChildren(...renderDetail(data).flat(Infinity).filter(Boolean));
     if (fromKeyboard) detail.querySelector("h2").focus();
   }
 
