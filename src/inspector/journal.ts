@@ -95,9 +95,10 @@ export class Journal {
     const seq = ++this.#seq;
     const bytes = record.request?.body;
     const body = bytes && bytes.byteLength <= KEEP_BODY_BYTES ? bytes : undefined;
-    // The record keeps only what is kept here: a large body is not held twice.
-    if (record.request && body === undefined) record.request = { ...record.request, body: (bytes ?? new Uint8Array(0)).subarray(0, 64 * 1024) };
-    const entry: Entry = { seq, record, body, summary: summarize(seq, record) };
+    const summary = summarize(seq, record);
+    // A body too large to keep is cut to what the page shows; subarray would pin the whole buffer.
+    if (record.request && body === undefined) record.request = { ...record.request, body: (bytes ?? new Uint8Array(0)).slice(0, 64 * 1024) };
+    const entry: Entry = { seq, record, body, summary };
     this.#entries.push(entry);
     this.#bodyBytes += body?.byteLength ?? 0;
     while (this.#entries.length > KEEP_DELIVERIES) this.#bodyBytes -= this.#entries.shift()!.body?.byteLength ?? 0;
