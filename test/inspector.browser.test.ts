@@ -138,7 +138,7 @@ describe.skipIf(!available)("the inspector in headless Chromium", () => {
     await until(async () => (await rowTexts()).length === 5 || undefined);
     const top = (await rowTexts())[0]!;
     expect(top).toMatch(/200\s+duplicate/);
-    expect(top).toContain("replay of #1");
+    expect(await page.locator("#rows tr").first().getByRole("img", { name: "replay of #1" }).count()).toBe(1);
   });
 
   it("copies a delivery as curl; the command, run in bash, gets the same answer as the replay", async () => {
@@ -189,6 +189,41 @@ describe.skipIf(!available)("the inspector in headless Chromium", () => {
     expect(again.stdout).toBe(`${firstAnswer}\n`);
   });
 
+  it("names re-serialised JSON as the likely cause when a body parser rewrote the signed bytes", async () => {
+    const payload = { event: "signal.buy", timestamp: new Date().toISOString(), data: { pair: "BTCUSDT", side: "buy", score: 0.87, market_type: "trending", interval: "1h" } };
+    const signature = `sha256=${createHmac("sha256", SECRET).update(JSON.stringify(payload)).digest("hex")}`;
+    const response = await fetch(webhook, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-webhook-signature": signature, "user-agent": "my-bot/1.0 (express.json() ran first)" },
+      body: JSON.stringify(payload, null, 2),
+    });
+    expect(response.status).toBe(401);
+    await until(async () => /INVALID_SIGNATURE/.test((await rowTexts())[0] ?? "") || undefined);
+    await page.locator("#rows tr").first().click();
+    await page.locator("#detail .diag").waitFor();
+    const diagnosis = await page.locator("#detail .diag").innerText();
+    expect(diagnosis).toContain("likely cause: re-serialised JSON");
+    expect(diagnosis).toContain("give the webhook route the raw body");
+    await page.screenshot({ path: join(SHOTS, "failed-detail-reserialised.png") });
+  });
+
+  it("reads on a narrow window: the detail covers the list and goes back to it", async () => {
+    await page.keyboard.press("Escape");
+    await page.setViewportSize({ width: 420, height: 800 });
+    try {
+      await page.locator("#rows tr").first().click();
+      await page.locator("#detail .diag").waitFor();
+      expect(await page.locator("#detail").boundingBox()).toMatchObject({ x: 0, width: 420 });
+      await page.screenshot({ path: join(SHOTS, "narrow-detail.png") });
+      await page.getByRole("button", { name: "← List" }).click();
+      expect(await page.locator("#detail").isHidden()).toBe(true);
+      expect(await page.locator("#rows tr").first().isVisible()).toBe(true);
+      await page.screenshot({ path: join(SHOTS, "narrow-list.png") });
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 800 });
+    }
+  });
+
   it("filters by outcome, type and text, and is driven by the keyboard", async () => {
     await page.keyboard.press("Escape");
     await page.selectOption("#f-outcome", "signature");
@@ -202,7 +237,7 @@ describe.skipIf(!available)("the inspector in headless Chromium", () => {
     expect(await rowTexts()).toHaveLength(1);
     await page.fill("#f-text", "");
     const count = (await rowTexts()).length;
-    expect(count).toBe(9);
+    expect(count).toBe(10);
 
     await page.locator("#rows tr").first().focus();
     await page.keyboard.press("ArrowDown");

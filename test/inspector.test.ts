@@ -2,6 +2,7 @@
  * @module The inspector's server side without a browser: served only on loopback and to loopback host names, actions only from its own page, assets inside the bundle and under budget, memory bounded, nothing secret in what it shows.
  */
 import { type ChildProcessWithoutNullStreams, execFile, spawn } from "node:child_process";
+import { readFileSync, statSync } from "node:fs";
 import { request } from "node:http";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -9,6 +10,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import type { DeliveryRecord } from "../src/cli/server.js";
 import { Journal, KEEP_DELIVERIES, KEEP_TOTAL_BYTES } from "../src/inspector/journal.js";
 import { Redactor } from "../src/inspector/present.js";
+import { readmeSection } from "./helpers.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const BIN = join(ROOT, "dist/cli/index.js");
@@ -95,6 +97,15 @@ describe("serving the page", () => {
       total += Buffer.byteLength(text);
     }
     expect(total).toBeLessThan(50 * 1024);
+  });
+
+  it("README's inspector section shows a committed PNG screenshot under 100 KB and says when the Jobs view comes", () => {
+    const section = readmeSection("inspector");
+    const image = /!\[[^\]]+\]\(([^)]+\.png)\)/.exec(section)![1]!;
+    const bytes = readFileSync(join(ROOT, image));
+    expect(bytes.subarray(1, 4).toString()).toBe("PNG");
+    expect(statSync(join(ROOT, image)).size).toBeLessThan(100 * 1024);
+    expect(section).toContain("Jobs view");
   });
 
   it("keeps src/inspector/assets.ts in step with src/inspector/assets/", async () => {

@@ -78,10 +78,11 @@ export async function diagnoseRecord(cli: CliProvider, tolerance: number, record
     }
     const after = AFTER[record.outcome];
     if (after) findings.push(after);
-    return { verdict: "verified", headline: `${cli.name} ${event.type}`, findings };
+    const answered = record.status >= 300 ? `, but answered ${record.status} ${record.outcome}` : "";
+    return { verdict: "verified", headline: `${cli.name} ${event.type}${answered}`, findings };
   }
   const error = result.error;
-  findings.push({ title: error.code, detail: error.message });
+  findings.push({ title: `the receiver answered ${error.status} ${error.code}`, detail: error.message });
   if (!AUTHENTICITY_CODES.has(error.code)) {
     if (error.status === 400) findings.push({ title: "payload", detail: "the signature is valid, but a receiver rejects the payload (400)." });
     else if (error.status === 401) findings.push({ title: "signature", detail: "the signature is valid; the timestamp is what fails." });

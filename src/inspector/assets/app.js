@@ -44,7 +44,7 @@
       const def = BADGES[kind][s.badges[kind]];
       if (def) out.push(el("span", { class: `b ${def[0]}`, title: def[2], "aria-label": def[2], role: "img" }, def[1]));
     }
-    if (s.via) out.push(el("span", { class: "via" }, s.via));
+    if (s.via) out.push(el("span", { class: "b off", title: s.via, "aria-label": s.via, role: "img" }, s.via.replace(/^(replay|fresh copy) of /, (_, kind) => (kind === "replay" ? "↻ " : "fresh "))));
     return out;
   }
 
@@ -54,7 +54,7 @@
       { "data-seq": s.seq, tabindex: "-1", "aria-selected": String(state.selected === s.seq), onclick: () => open(s.seq, false) },
       el("td", { class: "time" }, clock(s.time)),
       el("td", { class: statusClass(s.status) }, String(s.status)),
-      el("td", { class: "code" }, s.outcome),
+      el("td", { class: "code", title: s.message }, s.outcome),
       el("td", { class: "type" }, s.type ?? "-"),
       el("td", { class: "id hide-n", title: s.id }, shortId(s.id)),
       el("td", { class: "num hide-n" }, String(s.ms)),
@@ -311,6 +311,27 @@
       area.remove();
       if (!ok) throw new Error("the browser refused clipboard access");
     }
+  }
+
+  // ---- views ------------------------------------------------------------------------------
+  // One tab per view (Deliveries now; Jobs joins with --queue): arrow keys move between tabs.
+  const tabs = [...document.querySelectorAll('[role="tab"]')];
+  function selectTab(tab) {
+    for (const t of tabs) {
+      const on = t === tab;
+      t.setAttribute("aria-selected", String(on));
+      t.tabIndex = on ? 0 : -1;
+      $(t.getAttribute("aria-controls")).hidden = !on;
+    }
+    tab.focus();
+  }
+  for (const tab of tabs) {
+    tab.addEventListener("click", () => selectTab(tab));
+    tab.addEventListener("keydown", (event) => {
+      const i = tabs.indexOf(tab);
+      const step = { ArrowRight: 1, ArrowLeft: -1 }[event.key];
+      if (step) selectTab(tabs[(i + step + tabs.length) % tabs.length]);
+    });
   }
 
   // ---- start -----------------------------------------------------------------------------
