@@ -157,6 +157,7 @@ describe.skipIf(!available)("the inspector in headless Chromium", () => {
     await row("TIMESTAMP_TOO_OLD").click();
     await page.locator("#detail .diag").waitFor();
     expect(await page.locator("#detail .diag").innerText()).toContain("stale timestamp");
+    await page.screenshot({ path: join(SHOTS, "stale-detail.png") });
     await page.getByRole("button", { name: "Send fresh copy (re-signed now)" }).click();
     await until(async () => /Fresh copy sent as/.test(await page.locator("#detail .note").innerText()));
     expect(await page.locator("#detail .note").innerText()).toMatch(/200 processed/);
@@ -184,6 +185,7 @@ describe.skipIf(!available)("the inspector in headless Chromium", () => {
     await until(async () => /copied/.test(await page.locator("#detail .note").innerText()));
     const command = await page.evaluate(() => navigator.clipboard.readText());
     expect(command).toContain("base64 -d");
+    await page.screenshot({ path: join(SHOTS, "binary-detail.png"), fullPage: true });
     const again = await run("bash", ["-c", command]);
     // The same 400 INVALID_JSON, not 401: the signature still matches, so every byte arrived as it was.
     expect(again.stdout).toBe(`${firstAnswer}\n`);

@@ -56,8 +56,8 @@
       el("td", { class: statusClass(s.status) }, String(s.status)),
       el("td", { class: "code", title: s.message }, s.outcome),
       el("td", { class: "type" }, s.type ?? "-"),
-      el("td", { class: "id hide-n", title: s.id }, shortId(s.id)),
-      el("td", { class: "num hide-n" }, String(s.ms)),
+      el("td", { class: "id hide-n hide-d", title: s.id }, shortId(s.id)),
+      el("td", { class: "num hide-n hide-d" }, String(s.ms)),
       el("td", { class: "checks" }, badges(s)),
     );
   }
@@ -180,6 +180,7 @@
     for (const r of $("rows").rows) r.setAttribute("aria-selected", String(Number(r.dataset.seq) === seq));
     const detail = $("detail");
     detail.hidden = false;
+    $("view-deliveries").classList.add("open");
     detail.replaceChildren(el("p", { class: "meta", role: "status" }, `Loading #${seq}…`));
     let data;
     try {
@@ -199,6 +200,7 @@
     const seq = state.selected;
     state.selected = null;
     $("detail").hidden = true;
+    $("view-deliveries").classList.remove("open");
     $("detail").replaceChildren();
     for (const r of $("rows").querySelectorAll('tr[aria-selected="true"]')) r.setAttribute("aria-selected", "false");
     focusRow($("rows").querySelector(`tr[data-seq="${seq}"]`) || $("rows").rows[0]);
