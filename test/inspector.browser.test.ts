@@ -112,7 +112,7 @@ describe.skipIf(!available)("the inspector in headless Chromium", () => {
     const detail = page.locator("#detail");
     await detail.locator(".diag").waitFor();
     const text = await detail.innerText();
-    expect(text).toContain("not verified: INVALID_SIGNATURE");
+    expect(text).toContain("not authentic: INVALID_SIGNATURE");
     expect(text).toContain("likely cause: wrong secret");
     expect(text).toMatch(/X-Webhook-Signature\s+sha256=5?.{0,2}… \(71 chars, masked\)/i);
     // Neither the full signature nor a secret is anywhere in the page, shown or hidden.
@@ -185,7 +185,8 @@ describe.skipIf(!available)("the inspector in headless Chromium", () => {
     await until(async () => /copied/.test(await page.locator("#detail .note").innerText()));
     const command = await page.evaluate(() => navigator.clipboard.readText());
     expect(command).toContain("base64 -d");
-    await page.screenshot({ path: join(SHOTS, "binary-detail.png"), fullPage: true });
+    await detail.getByLabel("Request body", { exact: true }).scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(SHOTS, "binary-detail.png") });
     const again = await run("bash", ["-c", command]);
     // The same 400 INVALID_JSON, not 401: the signature still matches, so every byte arrived as it was.
     expect(again.stdout).toBe(`${firstAnswer}\n`);

@@ -13,7 +13,7 @@ export interface Finding {
 
 /** What the page shows under "Diagnosis". */
 export interface Diagnosis {
-  /** `verified` when the signature (or token) is right, whatever happened next. */
+  /** `verified` when the signature (or token) is right, whatever happened next; the page says "authentic". */
   verdict: "verified" | "not verified" | "not checked";
   /** The first line: the code or the event. */
   headline: string;
@@ -78,7 +78,7 @@ export async function diagnoseRecord(cli: CliProvider, tolerance: number, record
     }
     const after = AFTER[record.outcome];
     if (after) findings.push(after);
-    const answered = record.status >= 300 ? `, but answered ${record.status} ${record.outcome}` : "";
+    const answered = record.status >= 300 ? `, refused with ${record.status} ${record.outcome}` : "";
     return { verdict: "verified", headline: `${cli.name} ${event.type}${answered}`, findings };
   }
   const error = result.error;

@@ -279,7 +279,7 @@
       result,
       el("h3", {}, "Diagnosis"),
       el("section", { class: `diag ${verdictClass}`, "aria-label": "Diagnosis" },
-        el("p", { class: "v" }, `${diag.verdict}: ${diag.headline}`),
+        el("p", { class: "v" }, `${{ verified: "authentic", "not verified": "not authentic" }[diag.verdict] ?? diag.verdict}: ${diag.headline}`),
         el("dl", {}, diag.findings.map((f) => [el("dt", {}, f.title), el("dd", {}, f.detail)])),
       ),
       req ? [
