@@ -146,6 +146,60 @@ describe("serving the page", () => {
   });
 });
 
+describe("the API behind the page", () => {
+  it("streams kept deliveries after Last-Event-ID, then new ones; Ctrl-C ends the stream and the listener", async () => {
+    const listener = await listen(["--provider", "apindicators"]);
+    const url = `${listener.origin}/webhook`;
+    for (let i = 0; i < 3; i++) expect((await tradehook(["send", "signal.buy", "--provider", "apindicators", "--url", url])).code).toBe(0);
+    const events: number[] = [];
+    let text = "";
+    const response = await fetch(`${listener.origin}/_tradehook/api/events`, { headers: { "last-event-id": "1" } });
+    expect(response.headers.get("content-type")).toContain("text/event-stream");
+    const reader = response.body!.getReader();
+    const read = async (count: number) => {
+      while (events.length < count) {
+        const { value, done } = await reader.read();
+        if (done) return;
+        text += new TextDecoder().decode(value);
+        events.splice(0, events.length, ...[...text.matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1])));
+      }
+    };
+    await read(2);
+    expect(events).toEqual([2, 3]);
+    expect((await tradehook(["send", "signal.sell", "--provider", "apindicators", "--url", url])).code).toBe(0);
+    await read(3);
+    expect(events).toEqual([2, 3, 4]);
+    expect(text).toContain('"type":"signal.sell"');
+    await listener.stop();
+    expect((await reader.read().catch(() => ({ done: true }))).done).toBe(true);
+    expect(listener.output()).toContain("stopped after 4 deliveries");
+  });
+
+  it.each([
+    ["apindicators", "signal.sell", []],
+    ["pipai", "strategy.deployed", []],
+    ["standard-webhooks", "order.filled", ["--secret", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"]],
+    ["tradingview", "tradingview.alert", ["--via", "url", "--data", JSON.stringify({ ticker: "ETHUSDT", action: "buy" })]],
+  ])("re-signs a stale %s delivery now: the fresh copy is processed", async (provider, type, extra) => {
+    const secret = extra[0] === "--secret" ? extra : [];
+    const listener = await listen(["--provider", provider, ...secret]);
+    const url = `${listener.origin}/webhook`;
+    const stale = await tradehook(["send", type, "--provider", provider, "--url", url, "--timestamp", "2026-01-01T00:00:00Z", ...extra]);
+    expect(stale.stdout).toContain("TIMESTAMP_TOO_OLD");
+    const fresh = await fetch(`${listener.origin}/_tradehook/api/deliveries/1/fresh`, { method: "POST", headers: { "x-tradehook-inspector": "1" } });
+    expect(await fresh.json()).toMatchObject({ ok: true, seq: 2, status: 200, outcome: "processed" });
+  });
+
+  it("shows what the app answered a forwarded delivery", async () => {
+    const app = await listen(["--provider", "pipai", "--path", "/app", "--no-inspector"]);
+    const proxy = await listen(["--provider", "pipai", "--forward", `${app.origin}/app`]);
+    expect((await tradehook(["send", "strategy.deployed", "--provider", "pipai", "--url", `${proxy.origin}/webhook`])).code).toBe(0);
+    const detail = (await (await fetch(`${proxy.origin}/_tradehook/api/deliveries/1`)).json()) as { forward: { status: number }; diagnosis: { verdict: string } };
+    expect(detail.forward).toEqual({ status: 200 });
+    expect(detail.diagnosis.verdict).toBe("verified");
+  });
+});
+
 describe("what it shows", () => {
   it("never shows TradingView's token, in the body or in the URL; the exact request is still exported", async () => {
     const listener = await listen(["--provider", "tradingview"]);
