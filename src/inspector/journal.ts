@@ -1,4 +1,5 @@
 /** @module The inspector's memory: the last 500 deliveries, bodies within a byte budget, and the Server-Sent Events streams that watch them. */
+import { randomUUID } from "node:crypto";
 import type { ServerResponse } from "node:http";
 import type { DeliveryRecord } from "../cli/server.js";
 import type { Diagnosis } from "./diagnosis.js";
@@ -11,6 +12,10 @@ export const KEEP_BODY_BYTES = 1024 * 1024;
 export const KEEP_TOTAL_BYTES = 32 * 1024 * 1024;
 /** A watcher this far behind is disconnected; its EventSource reconnects and catches up. */
 const MAX_BACKLOG_BYTES = 1024 * 1024;
+/** Open pages at once; each holds one stream. */
+export const MAX_WATCHERS = 32;
+/** The largest response body kept (an INVALID_PAYLOAD answer lists schema issues). */
+const KEEP_RESPONSE_CHARS = 64 * 1024;
 
 /** Signature, freshness and duplicate badges of a delivery. */
 export interface Badges {
@@ -73,7 +78,7 @@ function summarize(seq: number, record: DeliveryRecord): Summary {
     status: record.status,
     outcome: record.outcome,
     message: record.message === undefined ? undefined : record.message.slice(0, 300),
-    type: record.type,
+    type: record.type === undefined ? undefined : record.type.slice(0, 200),
     id: record.id === undefined ? undefined : record.id.slice(0, 200),
     ms: Math.round(record.ms * 10) / 10,
     bytes: record.request?.body.byteLength ?? 0,
@@ -87,6 +92,8 @@ function summarize(seq: number, record: DeliveryRecord): Summary {
 export class Journal {
   readonly #entries: Entry[] = [];
   readonly #watchers = new Set<ServerResponse>();
+  /** Tells a page that reconnects whether it still talks to the same listener. */
+  readonly #run = randomUUID();
   #seq = 0;
   #bodyBytes = 0;
 
@@ -96,6 +103,9 @@ export class Journal {
     const bytes = record.request?.body;
     const body = bytes && bytes.byteLength <= KEEP_BODY_BYTES ? bytes : undefined;
     const summary = summarize(seq, record);
+    if (record.response && record.response.body.length > KEEP_RESPONSE_CHARS) {
+      record.response = { ...record.response, body: `${record.response.body.slice(0, KEEP_RESPONSE_CHARS)}… (cut)` };
+    }
     // A body too large to keep is cut to what the page shows; subarray would pin the whole buffer.
     if (record.request && body === undefined) record.request = { ...record.request, body: (bytes ?? new Uint8Array(0)).slice(0, 64 * 1024) };
     const entry: Entry = { seq, record, body, summary };
@@ -133,14 +143,21 @@ export class Journal {
 
   /** Streams the kept deliveries after `after` and then every new one, as Server-Sent Events. */
   watch(res: ServerResponse, after: number): void {
+    if (this.#watchers.size >= MAX_WATCHERS) {
+      res.writeHead(503, { "content-type": "text/plain; charset=utf-8", "retry-after": "5" });
+      res.end(`at most ${MAX_WATCHERS} inspector pages at once: close one`);
+      return;
+    }
+    // A page that remembers a later delivery than exist talks to a restarted listener: send it all.
+    const from = after > this.#seq ? 0 : after;
     res.writeHead(200, {
       "content-type": "text/event-stream; charset=utf-8",
       "cache-control": "no-store",
       "x-content-type-options": "nosniff",
     });
-    res.write("retry: 1000\n\n");
+    res.write(`retry: 1000\nevent: hello\ndata: ${JSON.stringify({ run: this.#run })}\n\n`);
     for (const entry of this.#entries) {
-      if (entry.seq > after) this.#send(res, `id: ${entry.seq}\nevent: delivery\ndata: ${JSON.stringify(entry.summary)}\n\n`);
+      if (entry.seq > from) this.#send(res, `id: ${entry.seq}\nevent: delivery\ndata: ${JSON.stringify(entry.summary)}\n\n`);
     }
     this.#watchers.add(res);
     res.on("close", () => this.#watchers.delete(res));

@@ -7,8 +7,7 @@
   const SAMPLE = { apindicators: "signal.buy", tickerapi: "data.ready", pipai: "strategy.deployed", "standard-webhooks": "order.filled", hmac: "order.filled", tradingview: "" };
   const $ = (id) => document.getElementById(id);
 
-  /** @type {{all: any[], seen: Set<number>, pending: any[], timer: number, selected: number|null, types: Set<string>, received: number}} */
-  const state = { all: [], seen: new Set(), pending: [], timer: 0, selected: null, types: new Set(), received: 0 };
+  const state = { run: "", all: [], seen: new Set(), pending: [], timer: 0, selected: null, types: new Set(), received: 0 };
 
   /** Builds an element; strings become text nodes (never HTML). */
   function el(tag, props, ...children) {
@@ -51,7 +50,7 @@
   function row(s) {
     return el(
       "tr",
-      { "data-seq": s.seq, tabindex: "-1", "aria-selected": String(state.selected === s.seq), onclick: () => open(s.seq, false) },
+      { "data-seq": s.seq, tabindex: "-1", "aria-current": state.selected === s.seq ? "true" : undefined, onclick: () => open(s.seq, false) },
       el("td", { class: "time" }, clock(s.time)),
       el("td", { class: statusClass(s.status) }, String(s.status)),
       el("td", { class: "code", title: s.message }, s.outcome),
@@ -129,6 +128,19 @@
     const conn = $("conn");
     source.onopen = () => { conn.dataset.state = "live"; conn.textContent = "live"; };
     source.onerror = () => { conn.dataset.state = "down"; conn.textContent = "reconnecting…"; };
+    // A restarted listener numbers from 1 again: start the list over.
+    source.addEventListener("hello", (event) => {
+      const { run } = JSON.parse(event.data);
+      if (state.run && state.run !== run) {
+        state.all = [];
+        state.pending = [];
+        state.seen.clear();
+        state.received = 0;
+        $("rows").replaceChildren();
+        counts();
+      }
+      state.run = run;
+    });
     source.addEventListener("delivery", (event) => {
       state.pending.push(JSON.parse(event.data));
       // Batched: 10,000 deliveries a minute become ten small DOM updates a second.
@@ -177,7 +189,10 @@
   // ---- detail ----------------------------------------------------------------------------
   async function open(seq, fromKeyboard) {
     state.selected = seq;
-    for (const r of $("rows").rows) r.setAttribute("aria-selected", String(Number(r.dataset.seq) === seq));
+    for (const r of $("rows").rows) {
+      if (Number(r.dataset.seq) === seq) r.setAttribute("aria-current", "true");
+      else r.removeAttribute("aria-current");
+    }
     const detail = $("detail");
     detail.hidden = false;
     $("view-deliveries").classList.add("open");
@@ -202,7 +217,7 @@
     $("detail").hidden = true;
     $("view-deliveries").classList.remove("open");
     $("detail").replaceChildren();
-    for (const r of $("rows").querySelectorAll('tr[aria-selected="true"]')) r.setAttribute("aria-selected", "false");
+    for (const r of $("rows").querySelectorAll("tr[aria-current]")) r.removeAttribute("aria-current");
     focusRow($("rows").querySelector(`tr[data-seq="${seq}"]`) || $("rows").rows[0]);
   }
 
