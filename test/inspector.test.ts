@@ -3,6 +3,7 @@
  */
 import { type ChildProcessWithoutNullStreams, execFile, spawn } from "node:child_process";
 import { readFileSync, statSync } from "node:fs";
+import { createHmac } from "node:crypto";
 import { request } from "node:http";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -189,6 +190,24 @@ describe("the API behind the page", () => {
     expect(stale.stdout).toContain("TIMESTAMP_TOO_OLD");
     const fresh = await fetch(`${listener.origin}/_tradehook/api/deliveries/1/fresh`, { method: "POST", headers: { "x-tradehook-inspector": "1" } });
     expect(await fresh.json()).toMatchObject({ ok: true, seq: 2, status: 200, outcome: "processed" });
+  });
+
+  it.each([
+    ["quotes, $(…), backticks, ! and a trailing newline (printf)", '{"event":"signal.buy","note":"it\'s $(echo pwned) `id` !x \\ é \'\'"}\n', "printf '%s'"],
+    ["CRLF line ends (base64)", '{"event":"signal.buy",\r\n"note":"x"}\r\n', "base64 -d"],
+  ])("copies as curl a body with %s: bash sends the exact bytes", async (_, body, how) => {
+    const listener = await listen(["--provider", "apindicators"]);
+    const signature = `sha256=${createHmac("sha256", SECRET).update(body).digest("hex")}`;
+    const first = await fetch(`${listener.origin}/webhook`, { method: "POST", headers: { "x-webhook-signature": signature }, body });
+    const answer = (await first.json()) as { error: { code: string } };
+    // Authentic, then refused for what it says: any changed byte would make it 401 INVALID_SIGNATURE instead.
+    expect(["INVALID_SIGNATURE", "MISSING_SIGNATURE"]).not.toContain(answer.error.code);
+    const command = await (await fetch(`${listener.origin}/_tradehook/api/deliveries/1/curl`)).text();
+    expect(command).toContain(how);
+    const again = await new Promise<string>((resolve) => execFile("bash", ["-c", command], (_e, stdout) => resolve(stdout)));
+    expect(JSON.parse(again)).toEqual(answer);
+    const saved = (await (await fetch(`${listener.origin}/_tradehook/api/deliveries/2/fixture`)).json()) as { body: string };
+    expect(saved.body).toBe(body);
   });
 
   it("shows what the app answered a forwarded delivery", async () => {
