@@ -3,7 +3,7 @@
  */
 import { type ChildProcessWithoutNullStreams, execFile, spawn } from "node:child_process";
 import { createHmac, randomUUID } from "node:crypto";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Page } from "playwright-core";
@@ -126,6 +126,13 @@ describe.skipIf(!available)("the inspector in headless Chromium", () => {
     expect(html).not.toContain("not-the-secret");
     expect(text).toContain('"event": "signal.sell"');
     await page.screenshot({ path: join(SHOTS, "failed-detail.png") });
+
+    const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: "Save as JSON fixture" }).click()]);
+    expect(download.suggestedFilename()).toBe(`tradehook-delivery-${seq}.json`);
+    const fixture = JSON.parse(readFileSync((await download.path())!, "utf8")) as { body: string; headers: [string, string][]; response: { status: number } };
+    expect(fixture.headers).toContainEqual(["x-webhook-signature", signature]);
+    expect(JSON.parse(fixture.body).event).toBe("signal.sell");
+    expect(fixture.response.status).toBe(401);
   });
 
   it("replays the exact bytes of a processed delivery and the replay shows up as a duplicate", async () => {
