@@ -210,6 +210,19 @@ describe("the API behind the page", () => {
     expect(saved.body).toBe(body);
   });
 
+  it("offers no replay, curl or fixture of an oversized delivery, whose body was never read past the cap", async () => {
+    const listener = await listen(["--provider", "apindicators", "--max-body-bytes", "100"]);
+    const first = await fetch(`${listener.origin}/webhook`, { method: "POST", headers: { "x-webhook-signature": "sha256=00" }, body: "x".repeat(200) });
+    expect(first.status).toBe(413);
+    const detail = (await (await fetch(`${listener.origin}/_tradehook/api/deliveries/1`)).json()) as { actions: Record<string, boolean>; diagnosis: { verdict: string } };
+    expect(detail.actions).toEqual({ replay: false, fresh: false, export: false });
+    expect(detail.diagnosis.verdict).toBe("not checked");
+    const replay = await fetch(`${listener.origin}/_tradehook/api/deliveries/1/replay`, { method: "POST", headers: { "x-tradehook-inspector": "1" } });
+    expect(replay.status).toBe(409);
+    expect(((await replay.json()) as { error: { message: string } }).error.message).toContain("not read past the size cap");
+    expect((await fetch(`${listener.origin}/_tradehook/api/deliveries/1/curl`)).status).toBe(409);
+  });
+
   it("shows what the app answered a forwarded delivery", async () => {
     const app = await listen(["--provider", "pipai", "--path", "/app", "--no-inspector"]);
     const proxy = await listen(["--provider", "pipai", "--forward", `${app.origin}/app`]);

@@ -57,6 +57,22 @@ function fail(res: ServerResponse, status: number, message: string): void {
   json(res, status, { ok: false, error: { message } });
 }
 
+/** Whether every byte of the request is kept (an oversized body is never read past the cap). */
+function complete(entry: Entry): boolean {
+  return entry.body !== undefined && entry.record.outcome !== "PAYLOAD_TOO_LARGE";
+}
+
+/** Whether a replay can reach a receiver: the whole body is kept and a webhook path took it. */
+function sendable(entry: Entry): boolean {
+  return complete(entry) && entry.record.request !== undefined && entry.record.provider !== undefined;
+}
+
+function whyNotSendable(entry: Entry): string {
+  if (entry.record.outcome === "PAYLOAD_TOO_LARGE") return "its body was not read past the size cap";
+  if (entry.body === undefined) return "its body is no longer kept (bodies over 1 MiB, or past 32 MiB in all, are dropped)";
+  return "it reached no webhook path";
+}
+
 /** Creates the inspector; `listen` mounts it on its server when bound to loopback. */
 export function createInspector(options: InspectorOptions): Inspector {
   const { cli, tolerance } = options;
@@ -91,18 +107,15 @@ export function createInspector(options: InspectorOptions): Inspector {
         },
         forward: record.forward,
         diagnosis,
-        actions: {
-          replay: body !== undefined && request !== undefined && record.provider !== undefined,
-          fresh: body !== undefined && request !== undefined && record.provider !== undefined,
-        },
+        actions: { replay: sendable(entry), fresh: sendable(entry), export: complete(entry) },
       };
     });
   }
 
   async function act(res: ServerResponse, entry: Entry, action: "replay" | "fresh"): Promise<void> {
     const request = entry.record.request;
-    if (!server || !request || entry.body === undefined || entry.record.provider === undefined) {
-      return fail(res, 409, `#${entry.seq} cannot be sent again: its body is no longer kept (or it reached no webhook path)`);
+    if (!server || !request || entry.body === undefined || !sendable(entry)) {
+      return fail(res, 409, `#${entry.seq} cannot be sent again: ${whyNotSendable(entry)}`);
     }
     const copy = action === "replay" ? { ...request, body: entry.body } : freshCopy(cli, request, entry.body);
     if (typeof copy === "string") return fail(res, 422, copy);
@@ -132,7 +145,7 @@ export function createInspector(options: InspectorOptions): Inspector {
     if (method !== "GET") return fail(res, 405, "GET only");
     const request = entry.record.request;
     if (action === "curl" || action === "fixture") {
-      if (!request || !server || (entry.body === undefined && request.body.byteLength > 0)) return fail(res, 409, `#${entry.seq}'s body is no longer kept`);
+      if (!request || !server || !complete(entry)) return fail(res, 409, `#${entry.seq} cannot be exported: ${whyNotSendable(entry)}`);
       const exact = { ...request, body: entry.body ?? request.body };
       if (action === "curl") return send(res, 200, "text/plain; charset=utf-8", curlCommand(server.origin, exact));
       const response = entry.record.response && { status: entry.record.status, body: entry.record.response.body };

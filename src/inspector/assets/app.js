@@ -288,8 +288,10 @@
       el("div", { class: "actions", role: "group", "aria-label": "Actions" },
         action("replay", "Replay exact bytes", d.actions.replay, send("replay")),
         action("fresh", "Send fresh copy (re-signed now)", d.actions.fresh, send("fresh")),
-        action("curl", "Copy as curl", d.actions.replay || s.bytes === 0, copyCurl),
-        el("a", { class: "btn", href: `${API}/deliveries/${s.seq}/fixture`, download: `tradehook-delivery-${s.seq}.json`, "data-action": "fixture" }, "Save as JSON fixture"),
+        action("curl", "Copy as curl", d.actions.export, copyCurl),
+        d.actions.export
+          ? el("a", { class: "btn", href: `${API}/deliveries/${s.seq}/fixture`, download: `tradehook-delivery-${s.seq}.json`, "data-action": "fixture" }, "Save as JSON fixture")
+          : action("fixture", "Save as JSON fixture", false),
       ),
       result,
       el("h3", {}, "Diagnosis"),
