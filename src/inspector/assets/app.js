@@ -28,6 +28,11 @@
     const d = new Date(ms);
     return `${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}.${two(d.getMilliseconds(), 3)}`;
   };
+  // Milliseconds in their own span, which a narrow window hides.
+  const clockCell = (ms) => {
+    const [time, millis] = clock(ms).split(".");
+    return [time, el("span", { class: "ms" }, `.${millis}`)];
+  };
   const shortId = (id) => (id === undefined ? "-" : /^[0-9a-f]{64}$/.test(id) ? `${id.slice(0, 12)}…` : id);
   const statusClass = (status) => `st s${String(status)[0]}`;
 
@@ -51,7 +56,7 @@
     return el(
       "tr",
       { "data-seq": s.seq, tabindex: "-1", "aria-current": state.selected === s.seq ? "true" : undefined, onclick: () => open(s.seq, false) },
-      el("td", { class: "time" }, clock(s.time)),
+      el("td", { class: "time" }, clockCell(s.time)),
       el("td", { class: statusClass(s.status) }, String(s.status)),
       el("td", { class: "code", title: s.message }, s.outcome),
       el("td", { class: "type" }, s.type ?? "-"),
