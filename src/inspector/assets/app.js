@@ -63,6 +63,7 @@
       el("td", { class: "id hide-n hide-d", title: s.id }, shortId(s.id)),
       el("td", { class: "num hide-n hide-d" }, String(s.ms)),
       el("td", { class: "checks" }, badges(s)),
+      el("td", { class: "msg hide-n hide-d", title: s.message }, s.message ?? (s.forward !== undefined ? `-> app ${s.forward}` : "")),
     );
   }
 
