@@ -4,6 +4,7 @@
 import { type ChildProcessWithoutNullStreams, execFile, spawn } from "node:child_process";
 import { createHmac, randomUUID } from "node:crypto";
 import { mkdirSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Page } from "playwright-core";
@@ -215,6 +216,18 @@ describe.skipIf(!available)("the inspector in headless Chromium", () => {
     expect(diagnosis).toContain("likely cause: re-serialised JSON");
     expect(diagnosis).toContain("give the webhook route the raw body");
     await page.screenshot({ path: join(SHOTS, "failed-detail-reserialised.png") });
+  });
+
+  it("passes axe-core's WCAG 2 A and AA rules with no serious or critical violation, list and detail", async () => {
+    // Evaluated over the DevTools protocol, which the page's content security policy does not govern.
+    await page.evaluate(readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8"));
+    const violations = await page.evaluate(async () => {
+      const axe = (window as unknown as { axe: { run(context: Document, options: object): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }).axe;
+      const result = await axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa"] } });
+      return result.violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+    });
+    expect(await page.locator("#detail .diag").count()).toBe(1);
+    expect(violations).toEqual([]);
   });
 
   it("reads on a narrow window: the detail covers the list and goes back to it", async () => {
