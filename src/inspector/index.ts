@@ -130,6 +130,7 @@ export function createInspector(options: InspectorOptions): Inspector {
       const last = Number(req.headers["last-event-id"] ?? new URL(req.url ?? "/", "http://x").searchParams.get("after") ?? 0);
       return journal.watch(res, Number.isSafeInteger(last) ? last : 0);
     }
+    // Another view (the Jobs view with --queue) adds its routes here, a tab in index.html and a renderer in app.js.
     if (route === "api/config" && method === "GET") {
       return json(res, 200, { provider: cli.name, path: options.path, keep: KEEP_DELIVERIES, tolerance });
     }
