@@ -269,3 +269,35 @@ export async function diagnose(cli: CliProvider, body: Uint8Array, headers: Capt
   }
   return undefined;
 }
+
+/**
+ * What to say when no change of the capture verifies it: the signature or token is missing,
+ * a header the signature covers is missing, or the secret is not the sender's.
+ */
+export function explainNoMatch(
+  cli: CliProvider,
+  error: WebhookError,
+  headers: CapturedHeaders,
+  signaturePresent: boolean,
+  seen: "capture" | "request" = "capture",
+): { title: string; detail: string } {
+  const code = error.code;
+  const live = seen === "request";
+  if (code === "MISSING_SIGNATURE" && signaturePresent) return { title: "missing signed header", detail: `${error.message}; the signature covers it.` };
+  if (code === "MISSING_SIGNATURE") {
+    const given = Object.keys(headers);
+    return {
+      title: "missing signature",
+      detail: live
+        ? `the request has no usable ${cli.scheme.signatureHeader} header (headers received: ${given.length ? given.join(", ") : "none"}); the sender does not sign, or signs in another header.`
+        : `the capture has no usable ${cli.scheme.signatureHeader} header (headers given: ${given.length ? given.join(", ") : "none"}); pass each captured header with --header 'Name: value'.`,
+    };
+  }
+  if (code === "MISSING_TOKEN") return { title: "missing token", detail: `the body has no passphrase field and ${live ? "the URL" : "--url"} has no ?token=.` };
+  if (cli.name === "tradingview") return { title: "wrong token", detail: `the token in the delivery differs from ${live ? "the listener's" : ""} --secret.`.replace("  ", " ") };
+  return {
+    title: "wrong secret",
+    detail:
+      "nothing matches: not the body as captured, nor without a trailing newline, nor re-serialised, nor another header or encoding. Check this endpoint's signing secret (test or live, rotated, another endpoint's).",
+  };
+}

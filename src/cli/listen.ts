@@ -1,4 +1,5 @@
 /** @module `tradehook listen`: a local receiver for any provider that prints one line per delivery and can forward verified deliveries to your app. */
+import { createInspector, type Inspector, isLoopback } from "../inspector/index.js";
 import { createReceiver } from "../receiver/index.js";
 import { integerOption, parseCommand, parseHttpUrl, secondsOption, stringOption, UsageError } from "./args.js";
 import { clockTime, type Io, pad, type Style } from "./format.js";
@@ -10,7 +11,8 @@ export const LISTEN_HELP = `Usage: tradehook listen --provider <name> --secret <
 
 Runs a webhook receiver on this machine and prints one line per delivery:
 time, status, outcome or error code, event type, id, duration.
-Stop it with Ctrl-C.
+On a loopback address it also serves the inspector at / on the same port: every
+delivery live, why it failed, replay, copy as curl. Stop it with Ctrl-C.
 
 ${PROVIDER_HELP}
 
@@ -22,6 +24,7 @@ Options:
                                to your app and print its status
   --tolerance <seconds>        freshness window (default the provider's, 300)
   --max-body-bytes <n>         body cap (default 1048576)
+  --no-inspector               do not serve the inspector page
   -h, --help                   show this help
 
 Examples:
@@ -39,6 +42,7 @@ const OPTIONS = {
   forward: { type: "string" },
   tolerance: { type: "string" },
   "max-body-bytes": { type: "string" },
+  "no-inspector": { type: "boolean" },
 } as const;
 
 // A body-hash id is 64 hex characters; its first twelve identify it in a terminal.
@@ -64,6 +68,7 @@ export function formatRecord(record: DeliveryRecord, style: Style): string {
     pad(`${Math.max(0, Math.round(record.ms))} ms`, 6),
     forward,
     record.message ? style.dim(record.message) : "",
+    record.via ? style.dim(`(${record.via})`) : "",
   ];
   return cells.filter((cell, i) => i < 5 || cell !== "").join("  ").trimEnd();
 }
@@ -94,6 +99,9 @@ export async function runListen(argv: readonly string[], io: Io, signals: NodeJS
   });
   receiver.on("*", forward ? forwardTo(forward) : () => {});
 
+  // A page that replays signed deliveries is for this machine only: never served on a public address.
+  const inspector: Inspector | undefined =
+    values["no-inspector"] === true || !isLoopback(host) ? undefined : createInspector({ cli, tolerance: tolerance ?? receiver.provider.tolerance, path });
   let count = 0;
   let server;
   try {
@@ -103,9 +111,12 @@ export async function runListen(argv: readonly string[], io: Io, signals: NodeJS
       routes: [{ path, receiver }],
       onDelivery(record) {
         count++;
+        inspector?.record(record);
         io.out(formatRecord(record, io.style));
       },
+      ...(inspector ? { intercept: (req, res) => inspector.intercept(req, res) } : {}),
     });
+    inspector?.attach(server);
   } catch (error) {
     const code = (error as { code?: string }).code;
     const why = code === "EADDRINUSE" ? `port ${port} is already in use (try --port 0)` : code === "EADDRNOTAVAIL" ? `${host} is not an address of this machine` : String((error as Error).message);
@@ -114,6 +125,8 @@ export async function runListen(argv: readonly string[], io: Io, signals: NodeJS
   }
   io.out(`${io.style.bold("tradehook listening on")} ${io.style.cyan(`${server.origin}${path}`)} (${cli.name})`);
   if (forward) io.out(`forwarding verified deliveries to ${forward.href}`);
+  if (inspector) io.out(`inspector on ${io.style.cyan(`${server.origin}/`)}`);
+  else if (values["no-inspector"] !== true) io.out(io.style.dim(`no inspector: ${host} is not a loopback address`));
   io.out(io.style.dim("Ctrl-C to stop"));
 
   await new Promise<void>((resolve) => {
@@ -125,6 +138,7 @@ export async function runListen(argv: readonly string[], io: Io, signals: NodeJS
     signals.on("SIGINT", stop);
     signals.on("SIGTERM", stop);
   });
+  inspector?.close();
   await server.close();
   io.out(`stopped after ${count} ${count === 1 ? "delivery" : "deliveries"}`);
   return 0;

@@ -1,5 +1,5 @@
 /** @module The node:http server behind `listen` and `demo`: reads each body under the cap, calls `receiver.handle()`, reports one record per delivery, optionally forwards verified deliveries. */
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { PayloadTooLargeError } from "../errors.js";
 import type { Receiver } from "../receiver/index.js";
@@ -32,12 +32,32 @@ export interface DeliveryRecord {
   id: string | undefined;
   ms: number;
   forward: ForwardResult | undefined;
+  /** The event's own timestamp, when it carried one. */
+  timestamp?: Date | undefined;
+  /** The request as received: the inspector keeps it to show, replay and export. */
+  request?: CapturedRequest | undefined;
+  /** What the receiver answered. */
+  response?: { headers: Record<string, string>; body: string } | undefined;
+  /** How a delivery that did not come over the network got here, e.g. `replay of #12`. */
+  via?: string | undefined;
+}
+
+/** A request's method, path and query, headers in wire order and case, and the body bytes read. */
+export interface CapturedRequest {
+  method: string;
+  url: string;
+  /** Name, value, name, value... as Node's `rawHeaders`. */
+  rawHeaders: string[];
+  body: Uint8Array;
+  ip: string | undefined;
 }
 
 /** A running server. */
 export interface RunningServer {
   /** `http://127.0.0.1:8787` (IPv6 hosts in brackets). */
   origin: string;
+  /** Runs a request through the route for its path, in process (replays): reported like any delivery. */
+  inject(request: CapturedRequest, via: string): Promise<DeliveryRecord>;
   close(): Promise<void>;
 }
 
@@ -124,36 +144,38 @@ export async function startServer(options: {
   port: number;
   routes: readonly Route[];
   onDelivery(record: DeliveryRecord): void;
+  /** Serves a request itself (the inspector's page) and returns true, or returns false to let the routes answer. */
+  intercept?(req: IncomingMessage, res: ServerResponse): boolean;
 }): Promise<RunningServer> {
   const byPath = new Map(options.routes.map((r) => [r.path, r]));
 
-  async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  /** Runs one request through its route; `readBody` reads it under the route's cap. */
+  async function run(
+    request: CapturedRequest,
+    headers: IncomingHttpHeaders,
+    readBody: (limit: number) => Promise<Uint8Array>,
+    via: string | undefined,
+  ): Promise<{ result: Pick<HandleResult, "status" | "headers" | "body">; record: DeliveryRecord; close: boolean }> {
     const started = performance.now();
     const time = new Date();
-    const path = new URL(req.url ?? "/", "http://localhost").pathname;
+    const path = new URL(request.url, "http://localhost").pathname;
     const route = byPath.get(path);
-    const finish = (result: Pick<HandleResult, "status" | "headers" | "body">, record: Omit<DeliveryRecord, "time" | "path" | "ms" | "status">, close = false) => {
-      const headers: Record<string, string> = { ...result.headers, ...(close ? { connection: "close" } : {}) };
-      res.writeHead(result.status, headers);
-      res.end(result.body);
-      options.onDelivery({ ...record, time, path, status: result.status, ms: performance.now() - started });
-    };
+    const response = (result: Pick<HandleResult, "status" | "headers" | "body">) => ({ headers: result.headers, body: result.body });
     if (!route) {
-      req.resume();
       const known = [...byPath.keys()].join(", ");
       const message = `no webhook is served at ${path}; try ${known}`;
-      finish(
-        { status: 404, headers: { "content-type": "application/json; charset=utf-8" }, body: JSON.stringify({ ok: false, error: { code: "NOT_FOUND", message } }) },
-        { provider: undefined, outcome: "NOT_FOUND", message, type: undefined, id: undefined, forward: undefined },
-      );
-      return;
+      const result = { status: 404, headers: { "content-type": "application/json; charset=utf-8" }, body: JSON.stringify({ ok: false, error: { code: "NOT_FOUND", message } }) };
+      const record: DeliveryRecord = {
+        time, path, provider: undefined, status: 404, outcome: "NOT_FOUND", message, type: undefined, id: undefined,
+        ms: performance.now() - started, forward: undefined, request, response: response(result), via,
+      };
+      return { result, record, close: false };
     }
-    const delivery: Delivery = { body: new Uint8Array(0), headers: req.headers, method: req.method, url: req.url, ip: req.socket.remoteAddress };
+    const delivery: Delivery = { body: new Uint8Array(0), headers, method: request.method, url: request.url, ip: request.ip };
     let result: HandleResult;
     let tooLarge = false;
     try {
-      if ((req.method ?? "GET").toUpperCase() === "POST") delivery.body = await readCapped(req, route.receiver.maxBodyBytes);
-      else req.resume();
+      if (request.method.toUpperCase() === "POST") delivery.body = request.body = await readBody(route.receiver.maxBodyBytes);
       result = await route.receiver.handle(delivery);
     } catch (error) {
       if (!(error instanceof PayloadTooLargeError)) throw error;
@@ -163,9 +185,43 @@ export async function startServer(options: {
     const forward = forwarded.get(delivery);
     forwarded.delete(delivery);
     const { outcome, message } = summarize(result);
-    const detail = forward?.error ?? message;
+    const record: DeliveryRecord = {
+      time, path, provider: route.receiver.provider.name, status: result.status, outcome, message: forward?.error ?? message,
+      type: result.event?.type, id: result.event?.id, ms: performance.now() - started, forward,
+      timestamp: result.event?.timestamp, request, response: response(result), via,
+    };
     // The rest of an oversized body is never read: close the connection rather than reuse it.
-    finish(result, { provider: route.receiver.provider.name, outcome, message: detail, type: result.event?.type, id: result.event?.id, forward }, tooLarge);
+    return { result, record, close: tooLarge };
+  }
+
+  async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (options.intercept?.(req, res)) return;
+    const request: CapturedRequest = { method: req.method ?? "GET", url: req.url ?? "/", rawHeaders: req.rawHeaders, body: new Uint8Array(0), ip: req.socket.remoteAddress };
+    const readBody = (limit: number) => readCapped(req, limit);
+    const isPost = request.method.toUpperCase() === "POST";
+    const path = new URL(request.url, "http://localhost").pathname;
+    if (!isPost || !byPath.has(path)) req.resume();
+    const { result, record, close } = await run(request, req.headers, readBody, undefined);
+    res.writeHead(result.status, { ...result.headers, ...(close ? { connection: "close" } : {}) });
+    res.end(result.body);
+    options.onDelivery(record);
+  }
+
+  async function inject(request: CapturedRequest, via: string): Promise<DeliveryRecord> {
+    const headers: IncomingHttpHeaders = {};
+    for (let i = 0; i + 1 < request.rawHeaders.length; i += 2) {
+      const name = request.rawHeaders[i]!.toLowerCase();
+      const value = request.rawHeaders[i + 1]!;
+      const had = headers[name];
+      headers[name] = had === undefined ? value : Array.isArray(had) ? [...had, value] : `${had}, ${value}`;
+    }
+    const readBody = async (limit: number) => {
+      if (request.body.byteLength > limit) throw new PayloadTooLargeError(limit);
+      return request.body;
+    };
+    const { record } = await run({ ...request }, headers, readBody, via);
+    options.onDelivery(record);
+    return record;
   }
 
   const server = createServer((req, res) => {
@@ -189,6 +245,7 @@ export async function startServer(options: {
   const host = address.family === "IPv6" || address.address.includes(":") ? `[${address.address}]` : address.address;
   return {
     origin: `http://${host}:${address.port}`,
+    inject,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -11,7 +11,7 @@ import {
   stringOption,
   UsageError,
 } from "./args.js";
-import { AUTHENTICITY_CODES, attempt, type CapturedHeaders, type Cause, diagnose } from "./diagnose.js";
+import { AUTHENTICITY_CODES, attempt, type CapturedHeaders, diagnose, explainNoMatch } from "./diagnose.js";
 import { formatAge, type Io } from "./format.js";
 import { type CliProvider, PROVIDER_FLAGS, PROVIDER_HELP, readProvider } from "./provider-options.js";
 
@@ -165,26 +165,10 @@ export async function runVerify(argv: readonly string[], io: Io): Promise<number
     for (const cause of causes) io.out(`  likely cause: ${style.bold(cause.title)}: ${cause.detail}`);
   } else {
     const signaturePresent = headerValue(headers, cli.scheme.signatureHeader) !== undefined;
-    if (error.code === "MISSING_SIGNATURE" && signaturePresent) io.out(`  likely cause: ${style.bold("missing signed header")}: ${error.message}; the signature covers it.`);
-    else io.out(`  likely cause: ${style.bold(noMatchTitle(cli, error.code))}: ${noMatchDetail(cli, error.code, headers)}`);
+    const cause = explainNoMatch(cli, error, headers, signaturePresent);
+    io.out(`  likely cause: ${style.bold(cause.title)}: ${cause.detail}`);
   }
   if (showExpected) showExpectations();
   else if (cli.scheme.signatureHeader) io.out(style.dim("  (the expected signature is not printed; add --show-expected to see it)"));
   return 1;
-}
-
-function noMatchTitle(cli: CliProvider, code: string): string {
-  if (code === "MISSING_SIGNATURE") return "missing signature";
-  if (code === "MISSING_TOKEN") return "missing token";
-  return cli.name === "tradingview" ? "wrong token" : "wrong secret";
-}
-
-function noMatchDetail(cli: CliProvider, code: string, headers: CapturedHeaders): string {
-  if (code === "MISSING_SIGNATURE") {
-    const given = Object.keys(headers);
-    return `the capture has no usable ${cli.scheme.signatureHeader} header (headers given: ${given.length ? given.join(", ") : "none"}); pass each captured header with --header 'Name: value'.`;
-  }
-  if (code === "MISSING_TOKEN") return "the body has no passphrase field and --url has no ?token=.";
-  if (cli.name === "tradingview") return "the token in the delivery differs from --secret.";
-  return "nothing matches: not the body as captured, nor without a trailing newline, nor re-serialised, nor another header or encoding. Check this endpoint's signing secret (test or live, rotated, another endpoint's).";
 }

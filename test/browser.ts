@@ -1,0 +1,49 @@
+/**
+ * @module Test helper: Debian's headless Chromium through playwright-core, or one line saying how to install it.
+ *
+ * A missing Chromium skips the browser suite locally, but under CI=true it fails the run: CI must
+ * never pass by skipping the browser (scripts/ensure-chromium.sh installs it).
+ */
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type BrowserContext, chromium } from "playwright-core";
+
+/** Where Debian's `chromium` package puts the browser; `CHROMIUM_PATH` overrides it. */
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+
+/** Whether Chromium is installed; throws under CI=true when it is not. */
+export function chromiumAvailable(): boolean {
+  if (existsSync(CHROMIUM)) return true;
+  const line = `${CHROMIUM} is missing: the inspector's browser tests are skipped. Install it with: sh scripts/ensure-chromium.sh (apt-get install chromium), or set CHROMIUM_PATH`;
+  if (process.env.CI === "true") throw new Error(`CI=true and ${line.replace("are skipped", "cannot run")}`);
+  console.warn(line);
+  return false;
+}
+
+/** A headless Chromium with a fresh profile, nothing fetched from the network; `close()` removes the profile. */
+export async function launchChromium(viewport = { width: 1280, height: 800 }): Promise<{ context: BrowserContext; close(): Promise<void> }> {
+  const profile = mkdtempSync(join(tmpdir(), "tradehook-chromium-"));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport,
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+  return {
+    context,
+    async close() {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
