@@ -95,7 +95,7 @@ describe("lambda", () => {
       multiValueHeaders: {}, queryStringParameters: { account: "AC1" }, multiValueQueryStringParameters: null,
       requestContext: { path: "/prod/hooks/url", domainName: "abc.execute-api.eu-west-1.amazonaws.com", identity: { sourceIp: "127.0.0.1" } },
     };
-    expect(JSON.parse((await handler(event as never)).body!)).toMatchObject({ ok: true });
+    expect(JSON.parse(((await handler(event as never)) as { body: string }).body)).toMatchObject({ ok: true });
   });
 
   it("uses rawPath and rawQueryString for HTTP API (v2) and Function URLs, and the Host header for ALB", async () => {
@@ -105,13 +105,13 @@ describe("lambda", () => {
       headers: { ...d2.headers, "x-forwarded-proto": "https" },
       requestContext: { domainName: "xyz.lambda-url.eu-west-1.on.aws", http: { method: "POST", sourceIp: "127.0.0.1" } },
     };
-    expect(JSON.parse((await handler(v2 as never)).body!)).toMatchObject({ ok: true });
+    expect(JSON.parse(((await handler(v2 as never)) as { body: string }).body)).toMatchObject({ ok: true });
     const d3 = signed("https://hooks.example.com/hooks/url?account=AC1");
     const alb = {
       httpMethod: "POST", path: "/hooks/url", body: d3.body, isBase64Encoded: false, queryStringParameters: { account: "AC1" },
       headers: { ...d3.headers, host: "hooks.example.com", "x-forwarded-proto": "https", "x-forwarded-for": "127.0.0.1" },
       requestContext: { elb: { targetGroupArn: "arn:aws:elasticloadbalancing:eu-west-1:1:targetgroup/t/1" } },
     };
-    expect(JSON.parse((await handler(alb as never)).body!)).toMatchObject({ ok: true });
+    expect(JSON.parse(((await handler(alb as never)) as { body: string }).body)).toMatchObject({ ok: true });
   });
 });

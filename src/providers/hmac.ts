@@ -77,7 +77,7 @@ export interface HmacOptions {
   /** The unit of the timestamp (`timestampHeader` or the list's entry): `"s"` (default) or `"ms"`. */
   timestampUnit?: "s" | "ms";
   /** The URL the sender calls, when a proxy rewrites it; a string keeps the received query string. */
-  publicUrl?: PublicUrl;
+  publicUrl?: PublicUrl | undefined;
   /** `"json"` (default) or `"form"`: `application/x-www-form-urlencoded` parsed into an object of strings. */
   bodyFormat?: "json" | "form";
   /** A header with the delivery id, used as the idempotency key when sent. */
