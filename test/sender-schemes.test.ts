@@ -290,3 +290,38 @@ describe("standardWebhooks: svix-* headers, raw secrets, v1a Ed25519", () => {
     await expect(r.verify(signDelivery(p, { type: "a" }, { timestamp: T0, privateKey: keys.whsk }))).resolves.toBeTruthy();
   });
 });
+
+describe("signDelivery signs as the senders' own SDKs verify", () => {
+  it("Stripe-style signatureFormat: stripe's constructEvent accepts it", async () => {
+    const { default: Stripe } = await import("stripe");
+    const signed = signDelivery(stripeLike(), { id: "evt_1", object: "event", type: "invoice.paid" });
+    const event = new Stripe("sk_test_x").webhooks.constructEvent(signed.body, signed.headers["stripe-signature"]!, "whsec_stripe_like");
+    expect(event.type).toBe("invoice.paid");
+    expect(signed.headers["stripe-signature"]).toMatch(/^t=\d{10},v1=[0-9a-f]{64}$/);
+  });
+
+  it("Paddle-style: the Paddle SDK accepts it", async () => {
+    const { Paddle } = await import("@paddle/paddle-node-sdk");
+    const paddle = hmac({
+      secret: "pdl_ntfset_x",
+      header: "Paddle-Signature",
+      signatureFormat: { pairs: ";", signature: "h1", timestamp: "ts" },
+      signedContent: ({ timestamp, body }) => `${timestamp}:${body}`,
+    });
+    const signed = signDelivery(paddle, { event_type: "transaction.completed" });
+    await expect(new Paddle("k").webhooks.isSignatureValid(signed.body, "pdl_ntfset_x", signed.headers["paddle-signature"]!)).resolves.toBe(true);
+  });
+
+  it("standardWebhooks: svix's Webhook.verify accepts it (webhook-* headers renamed svix-*)", async () => {
+    const { Webhook } = await import("svix");
+    const signed = signDelivery(standardWebhooks({ secret: SW.secret }), { type: "user.created" });
+    const svixHeaders = Object.fromEntries(Object.entries(signed.headers).map(([k, v]) => [k.replace(/^webhook-/, "svix-"), v]));
+    expect(new Webhook(SW.secret).verify(signed.body, svixHeaders)).toEqual({ type: "user.created" });
+  });
+
+  it("GitHub-style prefix: @octokit/webhooks-methods' verify accepts it", async () => {
+    const { verify } = await import("@octokit/webhooks-methods");
+    const signed = signDelivery(hmac({ secret: "gh", header: "X-Hub-Signature-256", prefix: "sha256=" }), { action: "opened", type: "issues" });
+    await expect(verify("gh", signed.body, signed.headers["x-hub-signature-256"]!)).resolves.toBe(true);
+  });
+});
