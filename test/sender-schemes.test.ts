@@ -252,7 +252,10 @@ describe("standardWebhooks: svix-* headers, raw secrets, v1a Ed25519", () => {
     const r = createReceiver({ provider: p, now: () => NOW });
     await expect(r.verify({ body, headers })).resolves.toMatchObject({ type: "order.filled", data: { qty: 2 } });
     await expect(r.verify({ body: body.replace("2", "3"), headers })).rejects.toMatchObject({ code: "INVALID_SIGNATURE" });
-    await expect(r.verify({ body, headers: { ...headers, "webhook-signature": "v1a,AAAA" } })).rejects.toMatchObject({ code: "INVALID_SIGNATURE" });
+    await expect(r.verify({ body, headers: { ...headers, "webhook-signature": "v1a,AAAA" } })).rejects.toMatchObject({
+      code: "INVALID_SIGNATURE",
+      message: "webhook-signature's v1a signatures are not Ed25519 signatures (64 bytes, base64)",
+    });
     const other = pair();
     await expect(createReceiver({ provider: standardWebhooks({ publicKey: other.whpk }), now: () => NOW }).verify({ body, headers })).rejects.toMatchObject({
       code: "INVALID_SIGNATURE",

@@ -3,7 +3,10 @@ import type { WebhookError } from "../errors.js";
 import type { Provider } from "../providers/provider.js";
 import { createReceiver } from "../receiver.js";
 import type { Delivery, WebhookEvent } from "../types.js";
+import { findHeader, schemeVariants, secretEncodingVariants } from "./diagnose-schemes.js";
 import type { CliProvider } from "./provider-options.js";
+
+export { explainRefusal } from "./diagnose-schemes.js";
 
 /** A common reason a delivery fails to verify. */
 export type CauseKind =
@@ -55,7 +58,8 @@ function authentic(result: Attempt): boolean {
   return result.event !== undefined || !AUTHENTICITY_CODES.has(result.error.code);
 }
 
-interface Option<T> {
+/** A variant of the capture or the provider, and the causes it stands for. */
+export interface Option<T> {
   value: T;
   causes: Cause[];
 }
@@ -129,11 +133,6 @@ export function similarHeaders(headers: CapturedHeaders, expected: string): stri
       return /sig|hmac|hash|digest/.test(lower) || distance(lower, want) <= 4;
     })
     .slice(0, 6);
-}
-
-function findHeader(headers: CapturedHeaders, name: string): string | undefined {
-  const key = Object.keys(headers).find((k) => k.toLowerCase() === name.toLowerCase());
-  return key === undefined ? undefined : headers[key]!.join(", ");
 }
 
 function withHeader(headers: CapturedHeaders, name: string, value: string): CapturedHeaders {
@@ -246,103 +245,7 @@ function keyVariants(cli: CliProvider): Option<Provider>[] {
     tryBuild(cli.secrets.map(asKey), raw);
     if (cli.secrets.some((s) => s.startsWith("whsec_"))) tryBuild(cli.secrets.map((s) => asKey(s.replace(/^whsec_/, ""))), raw);
   }
-  const rebuild = cli.rebuild;
-  if (rebuild && cli.name === "hmac") {
-    for (const [secretEncoding, shown] of [["base64", "base64-decoded (whsec_ stripped)"], ["hex", "hex-decoded"]] as const) {
-      try {
-        out.push({
-          value: rebuild(cli.secrets, { secretEncoding }),
-          causes: [{
-            kind: "secret-encoding",
-            title: `${secretEncoding} secret`,
-            detail: `the sender signs with the secret's ${shown} bytes, not its text: pass --secret-encoding ${secretEncoding} (secretEncoding: "${secretEncoding}").`,
-          }],
-        });
-      } catch {
-        // not a valid secret in this encoding
-      }
-    }
-  }
   return out;
-}
-
-/** What a key=value signature header such as Stripe's `t=..,v1=..` holds: its layout and the scheme options to try. */
-function listLayouts(value: string): { format: { pairs: string; assign: string; signature: string; timestamp?: string }; unit: "s" | "ms" }[] {
-  const pairs = value.includes(";") ? ";" : ",";
-  const entries = value.split(pairs).map((e) => e.trim()).filter(Boolean);
-  const parsed = entries.map((e) => /^([A-Za-z0-9_.-]+)=(.+)$/.exec(e));
-  if (entries.length < 2 || parsed.some((m) => !m)) return [];
-  const stamp = parsed.find((m) => /^\d{10}$|^\d{13}$/.test(m![2]!));
-  const keys = [...new Set(parsed.filter((m) => m !== stamp && /^[0-9a-fA-F]{40,}$|^[A-Za-z0-9+/_-]{27,}={0,2}$/.test(m![2]!)).map((m) => m![1]!))];
-  return keys.map((signature) => ({
-    format: { pairs, assign: "=", signature, ...(stamp ? { timestamp: stamp[1]! } : {}) },
-    unit: stamp && stamp[2]!.length === 13 ? "ms" : "s",
-  }));
-}
-
-/** hmac: the header is a key=value list (Stripe, Paddle) but no --signature-format was given. */
-function schemeVariants(cli: CliProvider, headers: CapturedHeaders): Option<Provider>[] {
-  const header = cli.scheme.signatureHeader;
-  const rebuild = cli.rebuild;
-  if (!rebuild || cli.scheme.signatureFormat || header === undefined) return [];
-  const value = findHeader(headers, header);
-  if (value === undefined) return [];
-  const out: Option<Provider>[] = [];
-  for (const { format, unit } of listLayouts(value)) {
-    const layout = [...(format.timestamp ? [`${format.timestamp}={timestamp}`] : []), `${format.signature}={signature}`].join(format.pairs);
-    const templates = format.timestamp ? ["{timestamp}.{body}", "{timestamp}:{body}", "{body}"] : [undefined];
-    for (const template of templates) {
-      try {
-        const provider = rebuild(cli.secrets, {
-          signatureFormat: format,
-          prefix: undefined,
-          ...(format.timestamp ? { timestampHeader: undefined, timestampUnit: unit } : {}),
-          ...(template ? { template } : {}),
-        });
-        const content = template ? ` and --signed-content '${template}'` : "";
-        out.push({
-          value: provider,
-          causes: [{
-            kind: "signature-list",
-            title: "key=value signature header",
-            detail: `${header} is a key=value list, not one signature: pass --signature-format '${layout}'${content}${unit === "ms" ? " and --timestamp-unit ms" : ""} (in code: hmac({ signatureFormat: ${JSON.stringify(format)} })).`,
-          }],
-        });
-      } catch {
-        // an option combination hmac() refuses cannot be what the sender meant
-      }
-    }
-  }
-  return out;
-}
-
-/**
- * Why an authentic delivery is still refused, when a provider option explains it: a
- * millisecond timestamp, or a form-encoded body.
- */
-export function explainRefusal(cli: CliProvider, error: WebhookError, body: Uint8Array): Cause | undefined {
-  if (error.code === "TIMESTAMP_INVALID" && /milliseconds/.test(error.message) && cli.scheme.timestampUnit !== "ms") {
-    return {
-      kind: "timestamp-unit",
-      title: "timestamp in milliseconds",
-      detail: cli.name === "hmac"
-        ? "the sender sends unix milliseconds: pass --timestamp-unit ms (timestampUnit: \"ms\")."
-        : `${cli.name} sends unix seconds; this one is in milliseconds, so the sender is not ${cli.name}'s scheme.`,
-    };
-  }
-  if (error.code === "INVALID_JSON" && cli.scheme.bodyFormat !== "form") {
-    const text = new TextDecoder().decode(body).trim();
-    if (/^[^{["\s=&]+=[^\s]*$/.test(text)) {
-      return {
-        kind: "form-body",
-        title: "form-encoded body",
-        detail: cli.name === "hmac"
-          ? "the signature is valid and the body is application/x-www-form-urlencoded (Slack slash commands, Twilio): pass --body-format form (bodyFormat: \"form\")."
-          : `the body is form-encoded, which ${cli.name} never sends.`,
-      };
-    }
-  }
-  return undefined;
 }
 
 /**
@@ -352,7 +255,7 @@ export function explainRefusal(cli: CliProvider, error: WebhookError, body: Uint
 export async function diagnose(cli: CliProvider, body: Uint8Array, headers: CapturedHeaders, url: string | undefined): Promise<Cause[] | undefined> {
   const bodies = bodyVariants(body);
   const heads = headerVariants(cli, headers);
-  const keys = [...keyVariants(cli), ...schemeVariants(cli, headers)];
+  const keys = [...keyVariants(cli), ...secretEncodingVariants(cli), ...schemeVariants(cli, headers)];
   const combos: { causes: Cause[]; body: Uint8Array; headers: CapturedHeaders; provider: Provider }[] = [];
   for (const b of bodies) {
     for (const h of heads) {

@@ -78,6 +78,8 @@ export interface Scheme {
   timestampUnit?: "s" | "ms" | undefined;
   /** hmac: the body's format. */
   bodyFormat?: "json" | "form" | undefined;
+  /** hmac and standard-webhooks: how the secret becomes key bytes, when given. */
+  secretEncoding?: string | undefined;
 }
 
 /** A provider built from the command line. */
@@ -173,7 +175,7 @@ function oneOf<T extends string>(command: string, values: Values, flag: string, 
 function standardWebhooksProvider(command: string, values: Values): { scheme: Scheme; build(secrets: string[]): Provider } {
   const secretEncoding = oneOf(command, values, "secret-encoding", ["base64", "raw"] as const);
   return {
-    scheme: PRESETS["standard-webhooks"].scheme,
+    scheme: { ...PRESETS["standard-webhooks"].scheme, secretEncoding },
     build: (s) => standardWebhooks({ secret: secretInput(s), ...(secretEncoding ? { secretEncoding } : {}) }),
   };
 }
@@ -224,7 +226,7 @@ function hmacProvider(command: string, values: Values): { scheme: Scheme; build(
   const rebuild: NonNullable<CliProvider["rebuild"]> = (secrets, { template: changed, ...changes }) =>
     hmac({ ...options, ...changes, ...(changed !== undefined ? { signedContent: fill(changed) } : {}), secret: secretInput(secrets) });
   return {
-    scheme: { signatureHeader: header, prefix, encoding, timestampHeader, idHeader, eventField: "event", signatureFormat, timestampUnit, bodyFormat },
+    scheme: { signatureHeader: header, prefix, encoding, timestampHeader, idHeader, eventField: "event", signatureFormat, timestampUnit, bodyFormat, secretEncoding },
     build: (secrets) => hmac({ ...options, secret: secretInput(secrets) }),
     rebuild,
   };

@@ -115,6 +115,9 @@ export function standardWebhooks(options: StandardWebhooksOptions): Provider<{},
           : !publicKeys.length && entries.some((e) => e.startsWith("v1a,")) ? " (it holds v1a Ed25519 signatures: configure publicKey)" : "";
         throw new SignatureError("INVALID_SIGNATURE", `${signatureHeader} has no ${keys.length ? "v1,<base64>" : "v1a,<base64>"} signature${hint}`);
       }
+      if (v1.length === 0 && v1a.every((c) => decodeBase64(c, true)?.length !== 64)) {
+        throw new SignatureError("INVALID_SIGNATURE", `${signatureHeader}'s v1a signatures are not Ed25519 signatures (64 bytes, base64)`);
+      }
       const id = view.headers.get(`${family}-id`)?.trim();
       if (!id) throw new SignatureError("MISSING_SIGNATURE", `${family}-id header is missing (it is part of the signed content)`);
       const timestamp = readUnixSeconds(view.headers.get(`${family}-timestamp`), `${family}-timestamp`);
