@@ -10,7 +10,15 @@ import type { DeliveryView } from "./provider.js";
 
 const encoder = new TextEncoder();
 
-/** How a secret string becomes HMAC key bytes. */
+/**
+ * How a secret string becomes HMAC key bytes: its UTF-8 text (most senders), base64 (`whsec_`
+ * stripped) or hex.
+ *
+ * @example
+ * ```ts
+ * hmac({ secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", secretEncoding: "base64", header: "X-Signature" });
+ * ```
+ */
 export type SecretEncoding = "utf8" | "base64" | "hex";
 
 /** A secret's key bytes in the given encoding (`whsec_` stripped for base64); a `TypeError` naming the problem. */
@@ -145,7 +153,17 @@ export function readTimestamp(value: string | undefined, label: string, unit: "s
   return { ms: unit === "ms" ? Number(text) : Number(text) * 1000, shown: text };
 }
 
-/** The URL a sender called, as given to `signedContent`: `publicUrl` when set, else what the adapter received. */
+/**
+ * The URL a sender calls, when a proxy rewrites it: a string (the received query string is kept
+ * when it has none), or a function of the received URL and headers.
+ *
+ * @example
+ * ```ts
+ * const publicUrl: PublicUrl = "https://example.com/webhooks/twilio";
+ * // the host a trusted proxy saw, with the path and query as received
+ * const fromProxy: PublicUrl = (received, headers) => `https://${headers.get("x-forwarded-host")}${received?.replace(/^https?:\/\/[^/]+/, "") ?? "/"}`;
+ * ```
+ */
 export type PublicUrl = string | ((received: string | undefined, headers: HeaderReader) => string);
 
 /** Validates `publicUrl`: an absolute http(s) URL, or a function. */
