@@ -63,9 +63,21 @@ function matchEd25519(crypto: CryptoPlatform, keys: readonly Uint8Array[], candi
   return results.every((r) => typeof r === "boolean") ? results.some(Boolean) : Promise.all(results).then((all) => all.some(Boolean));
 }
 
-/** The header family a delivery uses: `webhook-*`, or `svix-*` when `webhook-signature` is absent and `svix-signature` is sent. */
-function headerFamily(view: DeliveryView): "webhook" | "svix" {
-  return view.headers.get("webhook-signature") === undefined && view.headers.get("svix-signature") !== undefined ? "svix" : "webhook";
+/** The three header names of one family; constants, so each delivery builds no name strings. */
+interface HeaderFamily {
+  signature: string;
+  id: string;
+  timestamp: string;
+}
+const WEBHOOK: HeaderFamily = { signature: "webhook-signature", id: "webhook-id", timestamp: "webhook-timestamp" };
+const SVIX: HeaderFamily = { signature: "svix-signature", id: "svix-id", timestamp: "svix-timestamp" };
+
+/** The signature values and their family: `webhook-*`, or `svix-*` when `webhook-signature` is absent (Clerk, Resend). */
+function signatureValues(view: DeliveryView): { family: HeaderFamily; values: string[] } {
+  const values = view.headers.getAll(WEBHOOK.signature);
+  if (values.length > 0) return { family: WEBHOOK, values };
+  const svix = view.headers.getAll(SVIX.signature);
+  return svix.length > 0 ? { family: SVIX, values: svix } : { family: WEBHOOK, values };
 }
 
 /**
@@ -100,9 +112,9 @@ export function standardWebhooks(options: StandardWebhooksOptions): Provider<{},
     tolerance: 300,
     retainMs: 7 * 24 * 60 * 60 * 1000,
     authenticate(view) {
-      const family = headerFamily(view);
-      const signatureHeader = `${family}-signature`;
-      const entries = view.headers.getAll(signatureHeader).join(" ").split(/\s+/).filter(Boolean);
+      const { family, values } = signatureValues(view);
+      const signatureHeader = family.signature;
+      const entries = values.join(" ").split(/\s+/).filter(Boolean);
       if (entries.length === 0) throw new SignatureError("MISSING_SIGNATURE", "webhook-signature header is missing (svix-signature is read too)");
       if (entries.length > MAX_SIGNATURE_CANDIDATES) {
         throw new SignatureError("INVALID_SIGNATURE", `${signatureHeader} holds ${entries.length} signatures; at most ${MAX_SIGNATURE_CANDIDATES} are tried`);
@@ -118,9 +130,9 @@ export function standardWebhooks(options: StandardWebhooksOptions): Provider<{},
       if (v1.length === 0 && v1a.every((c) => decodeBase64(c, true)?.length !== 64)) {
         throw new SignatureError("INVALID_SIGNATURE", `${signatureHeader}'s v1a signatures are not Ed25519 signatures (64 bytes, base64)`);
       }
-      const id = view.headers.get(`${family}-id`)?.trim();
-      if (!id) throw new SignatureError("MISSING_SIGNATURE", `${family}-id header is missing (it is part of the signed content)`);
-      const timestamp = readUnixSeconds(view.headers.get(`${family}-timestamp`), `${family}-timestamp`);
+      const id = view.headers.get(family.id)?.trim();
+      if (!id) throw new SignatureError("MISSING_SIGNATURE", `${family.id} header is missing (it is part of the signed content)`);
+      const timestamp = readUnixSeconds(view.headers.get(family.timestamp), family.timestamp);
       const content = [`${id}.${timestamp.shown}.`, view.body];
       const hmacOk = v1.length ? matchHmac(view.crypto, "sha256", keys, content, v1, "base64") : false;
       const edOk = v1a.length ? matchEd25519(view.crypto, publicKeys, v1a, content) : false;
@@ -136,7 +148,7 @@ export function standardWebhooks(options: StandardWebhooksOptions): Provider<{},
         typeof hmacOk === "boolean" && typeof edOk === "boolean"
           ? settle(hmacOk || edOk)
           : Promise.all([hmacOk, edOk]).then(([a, b]) => settle(a || b));
-      return whenChecked(check, () => ({ timestamp, id: readDeliveryId(view, `${family}-id`) }));
+      return whenChecked(check, () => ({ timestamp, id: readDeliveryId(view, family.id) }));
     },
     parse: (view) => view.json(),
     bodyTimestamp: () => undefined,
