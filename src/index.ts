@@ -18,7 +18,7 @@ export { tickerapi, type TickerapiOptions } from "./providers/tickerapi.js";
 export { pipai, type PipaiOptions } from "./providers/pipai.js";
 export { tradingview, type TradingviewOptions } from "./providers/tradingview.js";
 export { standardWebhooks, type StandardWebhooksOptions } from "./providers/standard-webhooks.js";
-export { hmac, type HmacOptions, type SignedContentInput } from "./providers/hmac.js";
+export { hmac, type HmacOptions, type PublicUrl, type SecretEncoding, type SignatureFormat, type SignedContentInput } from "./providers/hmac.js";
 export type { EventCatalogue, Provider } from "./providers/provider.js";
 export type { SecretInput } from "./providers/shared.js";
 export { TRADINGVIEW_IPS } from "./ip.js";

@@ -70,6 +70,26 @@ describe("the receiver on Web Crypto", () => {
     }
   });
 
+  it("sender schemes on Web Crypto: a key=value list header, millisecond timestamps, a form body, and v1a Ed25519", async () => {
+    const { generateKeyPairSync } = await import("node:crypto");
+    const { publicKey, privateKey } = generateKeyPairSync("ed25519");
+    const whpk = `whpk_${Buffer.from(publicKey.export({ format: "jwk" }).x!, "base64url").toString("base64")}`;
+    const whsk = `whsk_${Buffer.from(privateKey.export({ format: "jwk" }).d!, "base64url").toString("base64")}`;
+    const cases: [string, import("../src/index.js").Provider, unknown, Record<string, string>][] = [
+      ["stripe-like", core.hmac({ secret: "s", header: "Stripe-Signature", signatureFormat: { signature: "v1", timestamp: "t" }, signedContent: ({ timestamp, body }) => `${timestamp}.${body}` }), { type: "a" }, {}],
+      ["ms + form", core.hmac({ secret: "s", header: "X-Sig", timestampHeader: "X-Ts", timestampUnit: "ms", bodyFormat: "form", event: "f", signedContent: ({ timestamp, body }) => `${timestamp}${body}` }), { a: "1" }, {}],
+      ["v1a", core.standardWebhooks({ publicKey: whpk }), { type: "a" }, { privateKey: whsk }],
+    ];
+    for (const [name, provider, payload, options] of cases) {
+      const receiver = core.createReceiver({ provider, now: () => NOW, logger: {} });
+      const delivery = testing.signDelivery(provider, payload, { timestamp: NOW_S, ...options });
+      await expect(receiver.verify(delivery), name).resolves.toBeTruthy();
+      expect((await receiver.handle({ ...delivery, body: `${delivery.body}&x` })).status, name).toBe(401);
+      const stale = testing.signDelivery(provider, payload, { timestamp: NOW_S - 3600, ...options });
+      await expect(receiver.verify(stale), name).rejects.toMatchObject({ code: "TIMESTAMP_TOO_OLD" });
+    }
+  });
+
   it("a stale delivery and a bad payload are refused with their codes", async () => {
     const provider = core.apindicators({ secret: "s1" });
     const receiver = core.createReceiver({ provider, now: () => NOW, logger: {} });

@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { PayloadError, PayloadTooLargeError, SetupError, WebhookError } from "../errors.js";
 import type { AdapterReceiver } from "../receiver/index.js";
 import type { Delivery, HandleResult } from "../types.js";
+import { absoluteUrl } from "./url.js";
 
 /** What the handler needs of a receiver; any `createReceiver()` result fits, whatever its events. */
 export type ExpressWebhookReceiver = AdapterReceiver;
@@ -20,6 +21,8 @@ export interface ExpressRequestLike extends IncomingMessage {
   originalUrl?: string | undefined;
   /** A Buffer a user's own `verify` hook kept, by the common convention. */
   rawBody?: unknown;
+  /** `http` or `https` as Express resolved it (the `trust proxy` setting decides). */
+  protocol?: string | undefined;
 }
 
 /**
@@ -149,7 +152,8 @@ export function expressWebhook(receiver: ExpressWebhookReceiver, options: Expres
       body: new Uint8Array(0),
       headers: req.headers,
       method: req.method,
-      url: req.originalUrl ?? req.url,
+      // Absolute, so hmac()'s signedContent can sign the URL the sender called (Twilio, Square).
+      url: absoluteUrl(req.originalUrl ?? req.url, req.headers.host, req.protocol ?? ((req.socket as { encrypted?: boolean } | undefined)?.encrypted ? "https" : "http")),
       ip: undefined,
     };
     let close = false;

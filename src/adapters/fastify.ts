@@ -3,6 +3,7 @@ import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } f
 import { PayloadError, PayloadTooLargeError } from "../errors.js";
 import type { AdapterReceiver } from "../receiver/index.js";
 import type { Delivery, HandleResult } from "../types.js";
+import { absoluteUrl } from "./url.js";
 
 /**
  * Options of {@link fastifyWebhook}.
@@ -20,7 +21,9 @@ export interface FastifyWebhookOptions {
 }
 
 function deliveryOf(request: FastifyRequest, body: Uint8Array | string): Delivery {
-  return { body, headers: request.headers, method: request.method, url: request.raw.url ?? request.url, ip: request.ip };
+  // Absolute, so hmac()'s signedContent can sign the URL the sender called (Twilio, Square).
+  const url = absoluteUrl(request.raw.url ?? request.url, request.headers.host, (request as { protocol?: string }).protocol);
+  return { body, headers: request.headers, method: request.method, url, ip: request.ip };
 }
 
 function send(reply: FastifyReply, result: HandleResult, close = false): FastifyReply {

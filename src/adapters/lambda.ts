@@ -9,6 +9,7 @@ import type {
 } from "aws-lambda";
 import type { AdapterReceiver } from "../receiver/index.js";
 import type { Delivery, HandleResult } from "../types.js";
+import { absoluteUrl, forwardedProto } from "./url.js";
 
 /** Any event `lambdaHandler` accepts: REST API / HTTP API v1.0 payload, HTTP API v2.0 or Function URL, ALB. */
 export type LambdaEvent = APIGatewayProxyEvent | APIGatewayProxyEventV2 | ALBEvent;
@@ -104,12 +105,18 @@ function isV2(event: LambdaEvent): event is APIGatewayProxyEventV2 {
   return (event as APIGatewayProxyEventV2).version === "2.0";
 }
 
+/** The absolute URL the sender called: API Gateway's domain (or Host) and X-Forwarded-Proto, which AWS sets. */
+function eventUrl(path: string, headers: Headers, domain: string | undefined): string | undefined {
+  return absoluteUrl(path, domain || headerValue(headers, "host"), forwardedProto(headerValue(headers, "x-forwarded-proto")) ?? "https");
+}
+
 function fromV1(event: APIGatewayProxyEvent): Delivery {
+  const headers = pickHeaders(event.headers, event.multiValueHeaders);
   return {
     body: eventBody(event.body, event.isBase64Encoded),
-    headers: pickHeaders(event.headers, event.multiValueHeaders),
+    headers,
     method: event.httpMethod,
-    url: withQuery(event.path, encodeQuery(event.queryStringParameters, event.multiValueQueryStringParameters)),
+    url: eventUrl(withQuery(event.requestContext?.path ?? event.path, encodeQuery(event.queryStringParameters, event.multiValueQueryStringParameters)), headers, event.requestContext?.domainName),
     ip: event.requestContext?.identity?.sourceIp,
   };
 }
@@ -122,7 +129,7 @@ function fromV2(event: APIGatewayProxyEventV2): Delivery {
     body: eventBody(event.body, event.isBase64Encoded),
     headers,
     method: event.requestContext?.http?.method,
-    url: withQuery(event.rawPath, event.rawQueryString ?? ""),
+    url: eventUrl(withQuery(event.rawPath, event.rawQueryString ?? ""), headers, event.requestContext?.domainName),
     ip: event.requestContext?.http?.sourceIp,
   };
 }
@@ -134,7 +141,7 @@ function fromAlb(event: ALBEvent): Delivery {
     body: eventBody(event.body, event.isBase64Encoded),
     headers,
     method: event.httpMethod,
-    url: withQuery(event.path, rawQuery(event.queryStringParameters, event.multiValueQueryStringParameters)),
+    url: eventUrl(withQuery(event.path, rawQuery(event.queryStringParameters, event.multiValueQueryStringParameters)), headers, undefined),
     ip: forwarded?.[forwarded.length - 1]?.trim() || undefined,
   };
 }

@@ -2,6 +2,7 @@
 import { PayloadTooLargeError, SetupError } from "../errors.js";
 import type { AdapterReceiver } from "../receiver/index.js";
 import type { Delivery, HandleResult } from "../types.js";
+import { absoluteUrl, forwardedProto } from "./url.js";
 
 /**
  * Options of {@link nextRoute}.
@@ -58,7 +59,7 @@ export interface NextApiRequestLike {
   method?: string | undefined;
   url?: string | undefined;
   headers: Record<string, string | string[] | undefined>;
-  socket?: { remoteAddress?: string | undefined } | null | undefined;
+  socket?: { remoteAddress?: string | undefined; encrypted?: boolean } | null | undefined;
   /** Set by Next's body parser; must be undefined (`bodyParser: false`). */
   body?: unknown;
   readableEnded?: boolean;
@@ -159,7 +160,8 @@ export function nextApiRoute(receiver: AdapterReceiver): NextApiRouteHandler {
       body: new Uint8Array(0),
       headers: req.headers,
       method: req.method,
-      url: req.url,
+      // Absolute, so hmac()'s signedContent can sign the URL the sender called; Next's server sets X-Forwarded-Proto.
+      url: absoluteUrl(req.url, req.headers.host, forwardedProto(req.headers["x-forwarded-proto"]) ?? (req.socket?.encrypted ? "https" : "http")),
       ip: req.socket?.remoteAddress,
     };
     if ((req.method ?? "POST").toUpperCase() !== "POST") {

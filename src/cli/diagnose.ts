@@ -3,7 +3,10 @@ import type { WebhookError } from "../errors.js";
 import type { Provider } from "../providers/provider.js";
 import { createReceiver } from "../receiver/index.js";
 import type { Delivery, WebhookEvent } from "../types.js";
+import { findHeader, schemeVariants, secretEncodingVariants } from "./diagnose-schemes.js";
 import type { CliProvider } from "./provider-options.js";
+
+export { explainRefusal } from "./diagnose-schemes.js";
 
 /** A common reason a delivery fails to verify. */
 export type CauseKind =
@@ -14,7 +17,11 @@ export type CauseKind =
   | "hex-vs-base64"
   | "wrong-header"
   | "whsec-raw"
-  | "secret-whitespace";
+  | "secret-whitespace"
+  | "secret-encoding"
+  | "signature-list"
+  | "timestamp-unit"
+  | "form-body";
 
 /** One cause, with the text a person reads. */
 export interface Cause {
@@ -51,7 +58,8 @@ function authentic(result: Attempt): boolean {
   return result.event !== undefined || !AUTHENTICITY_CODES.has(result.error.code);
 }
 
-interface Option<T> {
+/** A variant of the capture or the provider, and the causes it stands for. */
+export interface Option<T> {
   value: T;
   causes: Cause[];
 }
@@ -125,11 +133,6 @@ export function similarHeaders(headers: CapturedHeaders, expected: string): stri
       return /sig|hmac|hash|digest/.test(lower) || distance(lower, want) <= 4;
     })
     .slice(0, 6);
-}
-
-function findHeader(headers: CapturedHeaders, name: string): string | undefined {
-  const key = Object.keys(headers).find((k) => k.toLowerCase() === name.toLowerCase());
-  return key === undefined ? undefined : headers[key]!.join(", ");
 }
 
 function withHeader(headers: CapturedHeaders, name: string, value: string): CapturedHeaders {
@@ -235,7 +238,7 @@ function keyVariants(cli: CliProvider): Option<Provider>[] {
       kind: "whsec-raw",
       title: "whsec_ secret used raw",
       detail:
-        "the sender used the secret's text as the HMAC key; Standard Webhooks signs with the base64-decoded bytes after whsec_ (as the official libraries do). Fix the sender, or use --provider hmac if it cannot change.",
+        "the sender used the secret's text as the HMAC key; Standard Webhooks signs with the base64-decoded bytes after whsec_ (as the official libraries do). Fix the sender, or if it cannot change, pass --secret-encoding raw (secretEncoding: \"raw\").",
     };
     // A key of the secret's UTF-8 text, expressed as a whsec_ secret so the same provider code runs.
     const asKey = (text: string) => `whsec_${Buffer.from(text, "utf8").toString("base64")}`;
@@ -252,7 +255,7 @@ function keyVariants(cli: CliProvider): Option<Provider>[] {
 export async function diagnose(cli: CliProvider, body: Uint8Array, headers: CapturedHeaders, url: string | undefined): Promise<Cause[] | undefined> {
   const bodies = bodyVariants(body);
   const heads = headerVariants(cli, headers);
-  const keys = keyVariants(cli);
+  const keys = [...keyVariants(cli), ...secretEncodingVariants(cli), ...schemeVariants(cli, headers)];
   const combos: { causes: Cause[]; body: Uint8Array; headers: CapturedHeaders; provider: Provider }[] = [];
   for (const b of bodies) {
     for (const h of heads) {

@@ -1,6 +1,7 @@
 /** @module The node:http server behind `listen` and `demo`: reads each body under the cap, calls `receiver.handle()`, reports one record per delivery, optionally forwards verified deliveries. */
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { absoluteUrl } from "../adapters/url.js";
 import { PayloadTooLargeError } from "../errors.js";
 import type { Receiver } from "../receiver/index.js";
 import type { Delivery, HandleResult, Handler } from "../types.js";
@@ -171,7 +172,9 @@ export async function startServer(options: {
       };
       return { result, record, close: false };
     }
-    const delivery: Delivery = { body: new Uint8Array(0), headers, method: request.method, url: request.url, ip: request.ip };
+    // Absolute, as the adapters pass it, so senders that sign the URL they called verify here too.
+    const url = absoluteUrl(request.url, headers.host, "http") ?? request.url;
+    const delivery: Delivery = { body: new Uint8Array(0), headers, method: request.method, url, ip: request.ip };
     let result: HandleResult;
     let tooLarge = false;
     try {

@@ -11,7 +11,7 @@ import {
   stringOption,
   UsageError,
 } from "./args.js";
-import { AUTHENTICITY_CODES, attempt, type CapturedHeaders, diagnose, explainNoMatch } from "./diagnose.js";
+import { AUTHENTICITY_CODES, attempt, type CapturedHeaders, diagnose, explainNoMatch, explainRefusal } from "./diagnose.js";
 import { formatAge, type Io } from "./format.js";
 import { type CliProvider, PROVIDER_FLAGS, PROVIDER_HELP, readProvider } from "./provider-options.js";
 
@@ -20,7 +20,8 @@ export const VERIFY_HELP = `Usage: tradehook verify --provider <name> --secret <
 
 Checks whether a captured delivery is authentic and, if not, names the likely cause:
 wrong secret, trailing newline, re-serialised JSON, missing prefix, hex vs base64,
-whsec_ secret used raw, wrong header name. A capture is usually old: its age is
+whsec_ secret used raw, wrong header name, a key=value signature header, a
+base64 or hex secret, millisecond timestamps, a form-encoded body. A capture is usually old: its age is
 reported, and counts only with --tolerance. Exits 0 when it verifies, 1 otherwise.
 
 ${PROVIDER_HELP}
@@ -29,7 +30,8 @@ Options:
   --body-file <path>           the exact body bytes as received (- for stdin)
   --header 'Name: value'       a captured header; repeat for each
   --headers-file <path>        captured headers, one 'Name: value' per line
-  --url <path?query>           the request URL, for a tradingview ?token=
+  --url <url>                  the request URL: a tradingview ?token=, or the absolute URL
+                               a sender signs (--signed-content '{url}...')
   --tolerance <seconds>        also require the timestamp to be this fresh
   --show-expected              print the signature this secret gives for this body
   -h, --help                   show this help
@@ -80,19 +82,32 @@ function headerValue(headers: CapturedHeaders, name: string | undefined): string
 }
 
 /** The signature each secret gives for these exact bytes, computed the way the sender computes it. */
-function expectedSignatures(cli: CliProvider, body: Uint8Array, headers: CapturedHeaders): string[] {
+function expectedSignatures(cli: CliProvider, body: Uint8Array, headers: CapturedHeaders, url: string | undefined): string[] {
   const { signatureHeader, timestampHeader, idHeader } = cli.scheme;
   if (signatureHeader === undefined) return ["tradingview sends a token, not a signature: the body's passphrase (or the URL's ?token=) must equal --secret"];
   const text = new TextDecoder().decode(body);
-  const timestamp = headerValue(headers, timestampHeader)?.trim();
+  const format = cli.scheme.signatureFormat;
+  const unit = cli.scheme.timestampUnit ?? "s";
+  const listed = format?.timestamp
+    ? headerValue(headers, signatureHeader)
+        ?.split(format.pairs ?? ",")
+        .map((entry) => entry.trim().split(format.assign ?? "="))
+        .find(([key]) => key?.trim() === format.timestamp)?.[1]
+    : undefined;
+  const timestamp = (format?.timestamp ? listed : headerValue(headers, timestampHeader))?.trim();
   const id = headerValue(headers, idHeader)?.trim();
-  if (timestampHeader && (timestamp === undefined || !/^\d{1,10}$/.test(timestamp))) {
-    return [`cannot compute: the signature covers ${timestampHeader}, which is missing or not unix seconds`];
+  const where = format?.timestamp ? `the ${format.timestamp} entry of ${signatureHeader}` : timestampHeader;
+  if (where && (timestamp === undefined || !(unit === "ms" ? /^\d{1,13}$/ : /^\d{1,10}$/).test(timestamp))) {
+    return [`cannot compute: the signature covers ${where}, which is missing or not unix ${unit === "ms" ? "milliseconds" : "seconds"}`];
   }
+  if (timestamp !== undefined && unit === "ms" && Number(timestamp) % 1000 !== 0) {
+    return [`cannot compute: ${where} is not on a whole second, which signDelivery cannot reproduce`];
+  }
+  const seconds = timestamp === undefined ? undefined : unit === "ms" ? Number(timestamp) / 1000 : Number(timestamp);
   if (cli.name === "standard-webhooks" && id === undefined) return ["cannot compute: the signature covers webhook-id, which is missing"];
   return cli.secrets.map((secret, i) => {
     const provider = cli.build([secret]);
-    const signed = signDelivery(provider, text, { ...(timestamp ? { timestamp: Number(timestamp) } : {}), ...(id ? { id } : {}) });
+    const signed = signDelivery(provider, text, { ...(seconds !== undefined ? { timestamp: seconds } : {}), ...(id ? { id } : {}), ...(url !== undefined ? { url } : {}) });
     const value = signed.headers[signatureHeader.toLowerCase()];
     return `${cli.secrets.length > 1 ? `secret ${i + 1}: ` : ""}${signatureHeader}: ${value}`;
   });
@@ -122,7 +137,7 @@ export async function runVerify(argv: readonly string[], io: Io): Promise<number
     if (showExpected) {
       const received = headerValue(headers, cli.scheme.signatureHeader);
       if (cli.scheme.signatureHeader) io.out(`  received   ${cli.scheme.signatureHeader}: ${received ?? "(missing)"}`);
-      for (const line of expectedSignatures(cli, body, headers)) io.out(`  expected   ${line}`);
+      for (const line of expectedSignatures(cli, body, headers, url)) io.out(`  expected   ${line}`);
     }
   };
 
@@ -157,6 +172,8 @@ export async function runVerify(argv: readonly string[], io: Io): Promise<number
   io.out(`  ${error.message}`);
   if (!AUTHENTICITY_CODES.has(error.code)) {
     if (error.status === 400) io.out("  the signature is valid, but a receiver rejects the payload (400)");
+    const refusal = explainRefusal(cli, error, body);
+    if (refusal) io.out(`  likely cause: ${style.bold(refusal.title)}: ${refusal.detail}`);
     showExpectations();
     return 1;
   }

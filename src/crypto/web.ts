@@ -1,21 +1,11 @@
 /**
  * @module Web Crypto implementation of the crypto platform, for Workers, Deno, Bun and Edge runtimes.
  */
-import { type Chunk, type CryptoPlatform, type HashAlgorithm, toBytes } from "./platform.js";
+import { type Chunk, type CryptoPlatform, concatBytes, type HashAlgorithm, toBytes } from "./platform.js";
 
 const HASH_NAMES: Record<HashAlgorithm, string> = { sha256: "SHA-256", sha512: "SHA-512", sha1: "SHA-1" };
 
-function concat(parts: readonly Chunk[]): Uint8Array {
-  if (parts.length === 1) return toBytes(parts[0]!);
-  const bytes = parts.map(toBytes);
-  const out = new Uint8Array(bytes.reduce((n, b) => n + b.byteLength, 0));
-  let offset = 0;
-  for (const b of bytes) {
-    out.set(b, offset);
-    offset += b.byteLength;
-  }
-  return out;
-}
+const concat = concatBytes;
 
 function hex(bytes: Uint8Array): string {
   let out = "";
@@ -38,6 +28,12 @@ export function createWebPlatform(subtle: SubtleCrypto): CryptoPlatform {
     return cached;
   };
   const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+  const edKeys = new WeakMap<Uint8Array, Promise<CryptoKey>>();
+  const importEdKey = (key: Uint8Array) => {
+    let cached = edKeys.get(key);
+    if (!cached) edKeys.set(key, (cached = subtle.importKey("raw", key as BufferSource, { name: "Ed25519" }, false, ["verify"])));
+    return cached;
+  };
   return {
     name: "web",
     async hmac(algorithm, key, parts) {
@@ -58,6 +54,14 @@ export function createWebPlatform(subtle: SubtleCrypto): CryptoPlatform {
         return decoder.decode(bytes);
       } catch {
         return undefined;
+      }
+    },
+    async verifyEd25519(publicKey, signature, message) {
+      if (publicKey.byteLength !== 32 || signature.byteLength !== 64) return false;
+      try {
+        return await subtle.verify("Ed25519", await importEdKey(publicKey), signature as BufferSource, concat(message) as BufferSource);
+      } catch {
+        return false;
       }
     },
   };

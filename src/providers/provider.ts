@@ -19,6 +19,8 @@ export interface DeliveryView {
    * The URL is parsed only when it has a query string, and at most once.
    */
   query(name: string): string[];
+  /** The URL as the adapter gave it (absolute from tradehook's adapters and `receiver.fetch`; a path from hand-built deliveries). */
+  readonly rawUrl?: string | undefined;
   /** The body decoded (fatal UTF-8, BOM stripped) and parsed as JSON, once; throws `PayloadError`. */
   json(): unknown;
 }
@@ -54,6 +56,9 @@ export interface Described {
 /** A synchronous HMAC, for signing test deliveries. */
 export type SyncHmac = (algorithm: HashAlgorithm, key: Uint8Array, parts: readonly (Uint8Array | string)[]) => Uint8Array;
 
+/** A synchronous Ed25519 signature (64 bytes) of `message` with a 32-byte seed, for signing test deliveries. */
+export type SyncEd25519Sign = (seed: Uint8Array, message: Uint8Array) => Uint8Array;
+
 /** Inputs to sign a delivery as the provider would. */
 export interface SignInput {
   payload: unknown;
@@ -63,9 +68,12 @@ export interface SignInput {
   timestampGiven: boolean;
   /** Key override; defaults to the provider's first (current) secret. */
   secret?: string | undefined;
+  /** Standard Webhooks: a `whsk_` Ed25519 private key, to sign `v1a` instead of `v1`. */
+  privateKey?: string | undefined;
   id: string;
   /** TradingView: where the token goes. */
   via?: "body" | "url" | undefined;
+  /** Where the delivery is sent: TradingView adds `?token=`; `hmac` signs it when `signedContent` reads `url`. */
   url?: string | undefined;
 }
 
@@ -102,5 +110,5 @@ export interface Provider<TEvents extends EventCatalogue = EventCatalogue, TOpen
   /** @internal Event type and data; throws `PayloadError`. */
   describe(payload: unknown, headers: HeaderReader): Described;
   /** @internal Signs a delivery exactly as the provider does (tests, the CLI). */
-  sign(input: SignInput, hmac: SyncHmac): SignedDelivery;
+  sign(input: SignInput, hmac: SyncHmac, signEd25519?: SyncEd25519Sign): SignedDelivery;
 }
