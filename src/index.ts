@@ -1,7 +1,7 @@
 /**
  * @module tradehook: verified, typed, exactly-once webhooks from trading-signal platforms.
  */
-export { createReceiver } from "./receiver.js";
+export { createReceiver } from "./receiver/index.js";
 export type {
   AdapterReceiver,
   AnyEvent,
@@ -11,7 +11,7 @@ export type {
   EventPattern,
   Receiver,
   ReceiverOptions,
-} from "./receiver.js";
+} from "./receiver/index.js";
 
 export { apindicators, type ApindicatorsOptions } from "./providers/apindicators.js";
 export { tickerapi, type TickerapiOptions } from "./providers/tickerapi.js";

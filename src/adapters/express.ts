@@ -1,7 +1,7 @@
 /** @module tradehook/express: an Express 4 and 5 request handler that reads the exact raw body and answers with the receiver's result. */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { PayloadError, PayloadTooLargeError, SetupError, WebhookError } from "../errors.js";
-import type { AdapterReceiver } from "../receiver.js";
+import type { AdapterReceiver } from "../receiver/index.js";
 import type { Delivery, HandleResult } from "../types.js";
 
 /** What the handler needs of a receiver; any `createReceiver()` result fits, whatever its events. */

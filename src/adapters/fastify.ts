@@ -1,7 +1,7 @@
 /** @module tradehook/fastify: a Fastify 4 and 5 plugin that serves one webhook route over the exact raw body. */
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import { PayloadError, PayloadTooLargeError } from "../errors.js";
-import type { AdapterReceiver } from "../receiver.js";
+import type { AdapterReceiver } from "../receiver/index.js";
 import type { Delivery, HandleResult } from "../types.js";
 
 /**

@@ -7,7 +7,7 @@ import type {
   APIGatewayProxyResult,
   APIGatewayProxyStructuredResultV2,
 } from "aws-lambda";
-import type { AdapterReceiver } from "../receiver.js";
+import type { AdapterReceiver } from "../receiver/index.js";
 import type { Delivery, HandleResult } from "../types.js";
 
 /** Any event `lambdaHandler` accepts: REST API / HTTP API v1.0 payload, HTTP API v2.0 or Function URL, ALB. */

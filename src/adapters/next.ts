@@ -1,6 +1,6 @@
 /** @module tradehook/next: Next.js App Router route handlers (Node and Edge) and Pages Router API routes. */
 import { PayloadTooLargeError, SetupError } from "../errors.js";
-import type { AdapterReceiver } from "../receiver.js";
+import type { AdapterReceiver } from "../receiver/index.js";
 import type { Delivery, HandleResult } from "../types.js";
 
 /**

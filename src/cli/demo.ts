@@ -7,7 +7,7 @@ import type { Provider, SignedDelivery } from "../providers/provider.js";
 import { standardWebhooks } from "../providers/standard-webhooks.js";
 import { tickerapi } from "../providers/tickerapi.js";
 import { tradingview } from "../providers/tradingview.js";
-import { createReceiver } from "../receiver.js";
+import { createReceiver } from "../receiver/index.js";
 import { signDelivery } from "../testing/index.js";
 import { parseCommand } from "./args.js";
 import { type Io, table } from "./format.js";

@@ -1,7 +1,7 @@
 /** @module Why a captured delivery does not verify: re-runs the receiver on small changes of the capture (body, header, encoding, key) and names the change that makes it verify. */
 import type { WebhookError } from "../errors.js";
 import type { Provider } from "../providers/provider.js";
-import { createReceiver } from "../receiver.js";
+import { createReceiver } from "../receiver/index.js";
 import type { Delivery, WebhookEvent } from "../types.js";
 import type { CliProvider } from "./provider-options.js";
 

@@ -1,5 +1,5 @@
 /** @module `tradehook listen`: a local receiver for any provider that prints one line per delivery and can forward verified deliveries to your app. */
-import { createReceiver } from "../receiver.js";
+import { createReceiver } from "../receiver/index.js";
 import { integerOption, parseCommand, parseHttpUrl, secondsOption, stringOption, UsageError } from "./args.js";
 import { clockTime, type Io, pad, type Style } from "./format.js";
 import { PROVIDER_FLAGS, PROVIDER_HELP, readProvider } from "./provider-options.js";

@@ -2,7 +2,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { PayloadTooLargeError } from "../errors.js";
-import type { Receiver } from "../receiver.js";
+import type { Receiver } from "../receiver/index.js";
 import type { Delivery, HandleResult, Handler } from "../types.js";
 import { describeFetchError } from "./format.js";
 

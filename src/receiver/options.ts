@@ -1,0 +1,121 @@
+/**
+ * @module Receiver options: what `createReceiver` accepts, how it checks them, and the settings it resolves once.
+ */
+import type { z } from "zod";
+import { compileAllowlist } from "../ip.js";
+import type { EventCatalogue, Provider } from "../providers/provider.js";
+import { MemoryStore } from "../stores/memory.js";
+import type { IdempotencyStore, Logger } from "../types.js";
+
+/** Options of {@link createReceiver}. */
+export interface ReceiverOptions<P extends Provider = Provider, U extends EventCatalogue = {}> {
+  /** The provider preset: `apindicators({ secret })`, `tradingview({ token })`, ... */
+  provider: P;
+  /** Where delivery keys are claimed; default a new `MemoryStore()` (one process). */
+  store?: IdempotencyStore;
+  /** Freshness window in seconds, both ways; default the provider's (300). */
+  tolerance?: number;
+  /** Body cap in bytes; default 1 MiB. */
+  maxBodyBytes?: number;
+  /** How long a claim lasts while handlers run (extended every third of it); default 60 s. */
+  leaseMs?: number;
+  /** How long a completed key is kept; default the provider's (7 days; TradingView 60 s). */
+  retainMs?: number;
+  /** Add or override event schemas: `{ "my.event": z.object({...}) }`. */
+  events?: U;
+  /** Event types outside a fixed catalogue: `"ignore"` (200, default) or `"reject"` (400 UNKNOWN_EVENT). */
+  unknownEvents?: "ignore" | "reject";
+  /** Client addresses or CIDRs allowed to deliver; default any. */
+  allowIps?: readonly string[];
+  /** Clock in epoch ms; for tests. */
+  now?: () => number;
+  /** Receives a line per delivery: debug for 2xx, warn for 4xx, error for 5xx. Default: errors to `console.error`. */
+  logger?: Logger;
+}
+
+const OPTION_NAMES = [
+  "provider", "store", "tolerance", "maxBodyBytes", "leaseMs", "retainMs", "events", "unknownEvents", "allowIps", "now", "logger",
+] as const;
+
+const DEFAULT_LOGGER: Logger = { error: (message, details) => console.error(`[tradehook] ${message}`, details ?? "") };
+
+function fail(where: string, message: string): never {
+  throw new TypeError(`createReceiver: ${where} ${message}`);
+}
+
+function checkNumber(name: string, value: unknown, min: number, integer: boolean): void {
+  if (value === undefined) return;
+  if (typeof value !== "number" || !Number.isFinite(value) || value < min || (integer && !Number.isInteger(value))) {
+    fail(name, `must be a${integer ? "n integer" : " number"} >= ${min}, got ${String(value)}`);
+  }
+}
+
+/** Throws a `TypeError` naming the first option that is unknown or malformed. */
+export function validateOptions(options: ReceiverOptions<Provider, EventCatalogue>): void {
+  if (typeof options !== "object" || options === null) fail("options", "are required: createReceiver({ provider })");
+  for (const key of Object.keys(options)) {
+    if (!(OPTION_NAMES as readonly string[]).includes(key)) {
+      fail(`option ${JSON.stringify(key)}`, `is unknown (expected one of ${OPTION_NAMES.join(", ")})`);
+    }
+  }
+  const p = options.provider as Partial<Provider> | undefined;
+  if (!p || typeof p.authenticate !== "function" || typeof p.describe !== "function") {
+    fail("provider", "is required: e.g. apindicators({ secret }) or tradingview({ token })");
+  }
+  const s = options.store as Partial<IdempotencyStore> | undefined;
+  if (s !== undefined && (["claim", "extend", "complete", "release"] as const).some((m) => typeof s?.[m] !== "function")) {
+    fail("store", "must implement claim, extend, complete and release");
+  }
+  checkNumber("tolerance", options.tolerance, 1, false);
+  checkNumber("maxBodyBytes", options.maxBodyBytes, 1, true);
+  checkNumber("leaseMs", options.leaseMs, 1000, true);
+  checkNumber("retainMs", options.retainMs, 0, true);
+  if (options.unknownEvents !== undefined && options.unknownEvents !== "ignore" && options.unknownEvents !== "reject") {
+    fail("unknownEvents", 'must be "ignore" or "reject"');
+  }
+  if (options.allowIps !== undefined && !Array.isArray(options.allowIps)) fail("allowIps", "must be an array of addresses or CIDRs");
+  if (options.now !== undefined && typeof options.now !== "function") fail("now", "must be a function returning epoch ms");
+  if (options.logger !== undefined && (typeof options.logger !== "object" || options.logger === null)) fail("logger", "must be an object");
+  if (options.events !== undefined) {
+    if (typeof options.events !== "object" || options.events === null) fail("events", "must map event types to zod schemas");
+    for (const [type, schema] of Object.entries(options.events)) {
+      if (typeof (schema as Partial<z.ZodType>)?.safeParse !== "function") fail(`events[${JSON.stringify(type)}]`, "must be a zod schema");
+    }
+  }
+}
+
+/** The options with their defaults applied: what every pipeline step reads. */
+export interface Settings {
+  provider: Provider;
+  store: IdempotencyStore;
+  tolerance: number;
+  maxBodyBytes: number;
+  leaseMs: number;
+  retainMs: number;
+  unknownEvents: "ignore" | "reject";
+  allowed: ((ip: string | undefined) => boolean) | undefined;
+  now: () => number;
+  logger: Logger;
+  /** Event schemas by type: the provider's, overridden by the user's. */
+  schemas: Map<string, z.ZodType>;
+}
+
+/** Checks the options and applies the defaults. */
+export function resolveOptions(options: ReceiverOptions<Provider, EventCatalogue>): Settings {
+  validateOptions(options);
+  const provider = options.provider;
+  return {
+    provider,
+    store: options.store ?? new MemoryStore(),
+    tolerance: options.tolerance ?? provider.tolerance,
+    maxBodyBytes: options.maxBodyBytes ?? 1_048_576,
+    leaseMs: options.leaseMs ?? 60_000,
+    retainMs: options.retainMs ?? provider.retainMs,
+    unknownEvents: options.unknownEvents ?? "ignore",
+    allowed: options.allowIps ? compileAllowlist(options.allowIps) : undefined,
+    now: options.now ?? Date.now,
+    logger: options.logger ?? DEFAULT_LOGGER,
+    // A Map, not an object: event types are sender-controlled ("constructor", "__proto__").
+    schemas: new Map<string, z.ZodType>(Object.entries({ ...provider.events, ...(options.events ?? {}) })),
+  };
+}
