@@ -1,7 +1,8 @@
 /**
- * @module Zod schemas of APIndicators events: `signal.buy` and `signal.sell`.
+ * @module Zod Mini schemas of APIndicators events: `signal.buy` and `signal.sell`.
  */
-import { z } from "zod";
+// zod/v4/mini: served by zod 3.25+ and 4 alike, and a bundle keeps only the checks it uses.
+import * as z from "zod/v4/mini";
 
 /**
  * `data` of an APIndicators `signal.buy` / `signal.sell` delivery. Unknown fields are kept.
@@ -12,9 +13,9 @@ import { z } from "zod";
  * ```
  */
 export const signalSchema = z.looseObject({
-  pair: z.string().min(1),
+  pair: z.string().check(z.minLength(1)),
   side: z.enum(["buy", "sell"]),
-  score: z.number().min(0).max(1),
+  score: z.number().check(z.gte(0), z.lte(1)),
   market_type: z.string(),
   interval: z.string(),
 });

@@ -1,20 +1,21 @@
 /**
- * @module Zod schemas of TickerAPI events: `watchlist.changes` and `data.ready`.
+ * @module Zod Mini schemas of TickerAPI events: `watchlist.changes` and `data.ready`.
  */
-import { z } from "zod";
+// zod/v4/mini: served by zod 3.25+ and 4 alike, and a bundle keeps only the checks it uses.
+import * as z from "zod/v4/mini";
 
-const count = z.number().int().nonnegative();
+const count = z.int().check(z.gte(0));
 const fieldValue = z.union([z.string(), z.boolean(), z.number()]);
 
 /** One field that changed state for one ticker; `field` may be dotted (`fundamentals.analyst_consensus`). */
 export const watchlistChangeSchema = z.looseObject({
-  field: z.string().min(1),
+  field: z.string().check(z.minLength(1)),
   from: fieldValue,
   to: fieldValue,
-  stability: z.string().optional(),
-  periods_in_current_state: count.optional(),
-  flips_recent: count.optional(),
-  flips_lookback: z.string().optional(),
+  stability: z.optional(z.string()),
+  periods_in_current_state: z.optional(count),
+  flips_recent: z.optional(count),
+  flips_lookback: z.optional(z.string()),
 });
 
 /**

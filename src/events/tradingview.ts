@@ -1,7 +1,8 @@
 /**
  * @module The TradingView alert schema: any JSON object, or the alert's text.
  */
-import { z } from "zod";
+// zod/v4/mini: served by zod 3.25+ and 4 alike, and a bundle keeps only the checks it uses.
+import * as z from "zod/v4/mini";
 
 /**
  * `data` of a `tradingview.alert`: the alert message parsed as JSON (minus the secret), or its
