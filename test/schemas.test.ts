@@ -1,6 +1,9 @@
 /**
  * @module Any Standard Schema types and validates events: zod 4 (classic and Mini), valibot, arktype and a hand-written async one; broken schemas are 400s.
  */
+import { execFileSync } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { type } from "arktype";
 import * as v from "valibot";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -8,7 +11,7 @@ import { z } from "zod";
 import * as zm from "zod/v4/mini";
 import { apindicators, createReceiver, signalSchema, type StandardSchemaV1 } from "../src/index.js";
 import { signDelivery } from "../src/testing/index.js";
-import { at, fixtureJson } from "./helpers.js";
+import { at, fixtureJson, readmeSection } from "./helpers.js";
 
 const NOW = at("2026-04-03T14:30:30Z");
 const provider = apindicators({ secret: "schema-secret" });
@@ -147,4 +150,32 @@ describe("the exported catalogue schemas compose with Zod Mini", () => {
     const outOfRange = await receiver.handle(deliver({ ...signal.data, score: 7, strategy: "x" }));
     expect(body(outOfRange).error!.issues![0]!.path).toEqual(["data", "score"]);
   });
+});
+
+describe("README: Event schemas", () => {
+  const root = resolve(import.meta.dirname, "..");
+  const dir = join(root, ".tmp/readme-schemas");
+  const snippet = () => /```ts\n([\s\S]*?)```/.exec(readmeSection("schemas"))![1]!;
+
+  it("the snippet runs as written on the built package and its assertions hold", () => {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, "schemas.ts"), snippet());
+    const output = execFileSync(process.execPath, ["--import", "tsx", join(dir, "schemas.ts")], { cwd: root, encoding: "utf8" });
+    expect(output).toBe("BTCUSDT via breakout\n");
+  }, 60_000);
+
+  it("the snippet type-checks as a user's strict tsc sees it (nodenext, the published types)", () => {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, "schemas.ts"), snippet());
+    const options = { strict: true, module: "nodenext", moduleResolution: "nodenext", target: "es2022", skipLibCheck: true, noEmit: true, types: ["node"] };
+    writeFileSync(join(dir, "tsconfig.json"), JSON.stringify({ compilerOptions: options, include: ["*.ts"] }));
+    const tsc = join(root, "node_modules/typescript/bin/tsc");
+    let out = "";
+    try {
+      out = execFileSync(process.execPath, [tsc, "-p", join(dir, "tsconfig.json")], { encoding: "utf8" });
+    } catch (error) {
+      out = String((error as { stdout?: string }).stdout ?? error);
+    }
+    expect(out).toBe("");
+  }, 60_000);
 });

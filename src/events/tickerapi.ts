@@ -4,7 +4,8 @@
 // zod/v4/mini: served by zod 3.25+ and 4 alike, and a bundle keeps only the checks it uses.
 import * as z from "zod/v4/mini";
 
-const count = z.int().check(z.gte(0));
+// Typed as a plain number schema: zod 3.25 has no ZodMiniInt type, and the .d.ts must name only types both majors export.
+const count: z.ZodMiniNumber<number> = z.int().check(z.gte(0));
 const fieldValue = z.union([z.string(), z.boolean(), z.number()]);
 
 /** One field that changed state for one ticker; `field` may be dotted (`fundamentals.analyst_consensus`). */
