@@ -94,7 +94,7 @@ describe.each([
     const run = start(node, ["node-fetch.mjs", "cases.json"], /ANSWERS (.*)\n/);
     const match = await run.matched;
     expectCases(cases, JSON.parse(match[1]!) as FetchAnswer[], run.output());
-  });
+  }, 60_000);
 });
 
 /** Loads every entry point with random values, timers and fetch trapped; prints what was called. */
@@ -117,7 +117,7 @@ it("nothing runs at module load: no entry point draws random values, sets a time
   const entries = ["tradehook", ...["express", "fastify", "next", "lambda", "redis", "postgres", "testing"].map((s) => `tradehook/${s}`)];
   const run = start(process.execPath, ["--input-type=module", "-e", TRAP_AT_LOAD, ...entries], /CALLED (.*)\n/);
   expect(JSON.parse((await run.matched)[1]!)).toEqual([]);
-});
+}, 60_000);
 
 describe("README fetch-runtimes programs, over HTTP on loopback", () => {
   it("Bun: Bun.serve with receiver.fetch", async () => {
@@ -126,7 +126,7 @@ describe("README fetch-runtimes programs, over HTTP on loopback", () => {
     const origin = (await run.matched)[1]!;
     const cases = buildCases();
     expectCases(cases, await sendCases(origin, cases), run.output());
-  });
+  }, 60_000);
 
   it("Deno: Deno.serve with receiver.fetch", async () => {
     writeFileSync(join(app, "deno-server.ts"), readmePrograms().deno);
@@ -139,7 +139,7 @@ describe("README fetch-runtimes programs, over HTTP on loopback", () => {
     const origin = (await run.matched)[1]!;
     const cases = buildCases();
     expectCases(cases, await sendCases(origin, cases), run.output());
-  });
+  }, 60_000);
 
   it("Cloudflare Workers: the module worker on workerd (miniflare), bundled by esbuild", async () => {
     writeFileSync(join(app, "worker.ts"), readmePrograms().workers);
@@ -161,5 +161,5 @@ describe("README fetch-runtimes programs, over HTTP on loopback", () => {
     // workerd writes the worker's console.log after the response: wait for the line.
     await expect.poll(() => run.output(), { timeout: 10_000 }).toContain(HANDLER_LINE);
     expectCases(cases, answers, run.output());
-  });
+  }, 90_000);
 });
