@@ -20,6 +20,7 @@ export { tradingview, type TradingviewOptions } from "./providers/tradingview.js
 export { standardWebhooks, type StandardWebhooksOptions } from "./providers/standard-webhooks.js";
 export { hmac, type HmacOptions, type PublicUrl, type SecretEncoding, type SignatureFormat, type SignedContentInput } from "./providers/hmac.js";
 export type { EventCatalogue, Provider } from "./providers/provider.js";
+export type { StandardSchemaV1 } from "./standard-schema.js";
 export type { SecretInput } from "./providers/shared.js";
 export { TRADINGVIEW_IPS } from "./ip.js";
 

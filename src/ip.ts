@@ -108,7 +108,8 @@ export function compileAllowlist(entries: readonly string[]): (ip: string | unde
 }
 
 /** TradingView's published webhook sender addresses, for `allowIps`. */
-export const TRADINGVIEW_IPS: readonly string[] = Object.freeze([
+// Pure: a bundle that never reads the list drops it.
+export const TRADINGVIEW_IPS: readonly string[] = /* @__PURE__ */ Object.freeze([
   "52.89.214.238",
   "34.212.75.30",
   "54.218.53.128",

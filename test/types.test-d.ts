@@ -1,5 +1,8 @@
 import { describe, expectTypeOf, it } from "vitest";
+import { type } from "arktype";
+import * as v from "valibot";
 import { z } from "zod";
+import * as zm from "zod/v4/mini";
 import {
   apindicators,
   createReceiver,
@@ -8,7 +11,10 @@ import {
   standardWebhooks,
   tickerapi,
   tradingview,
+  signalSchema,
   type HandleResult,
+  type Signal,
+  type StandardSchemaV1,
   type WebhookEvent,
 } from "../src/index.js";
 
@@ -93,5 +99,51 @@ describe("receiver.on types", () => {
     expectTypeOf(receiver.fetch).parameter(0).toEqualTypeOf<Request>();
     expectTypeOf(receiver.fetch).returns.toEqualTypeOf<Promise<Response>>();
     expectTypeOf(receiver.verify).returns.resolves.toHaveProperty("data");
+  });
+
+  it("types events from any Standard Schema's output: zod Mini, valibot, arktype, a hand-written async one", () => {
+    const sized: StandardSchemaV1<unknown, { size: number }> = {
+      "~standard": { version: 1, vendor: "hand-written", validate: async () => ({ value: { size: 1 } }) },
+    };
+    const receiver = createReceiver({
+      provider: standardWebhooks({ secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" }),
+      events: {
+        "a.mini": zm.object({ qty: zm.number(), note: zm.optional(zm.string()) }),
+        "b.valibot": v.object({ qty: v.pipe(v.string(), v.transform(Number)) }),
+        "c.arktype": type({ qty: "number", "note?": "string" }),
+        "d.async": sized,
+      },
+    });
+    receiver.on("a.mini", (event) => {
+      expectTypeOf(event.data).toEqualTypeOf<{ qty: number; note?: string | undefined }>();
+    });
+    // The output, not the input: valibot's transform turns the string into a number.
+    receiver.on("b.valibot", (event) => {
+      expectTypeOf(event.data).toEqualTypeOf<{ qty: number }>();
+    });
+    receiver.on("c.arktype", (event) => {
+      expectTypeOf(event.data).toEqualTypeOf<{ qty: number; note?: string }>();
+    });
+    receiver.on("d.async", (event) => {
+      expectTypeOf(event.data).toEqualTypeOf<{ size: number }>();
+    });
+  });
+
+  it("keeps the exported catalogue schemas composable with Zod Mini, and their types", () => {
+    expectTypeOf<StandardSchemaV1.InferOutput<typeof signalSchema>>().toEqualTypeOf<Signal>();
+    const extended = zm.extend(signalSchema, { strategy: zm.string() });
+    const receiver = createReceiver({ provider: apindicators({ secret: "s" }), events: { "signal.buy": extended } });
+    receiver.on("signal.buy", (event) => {
+      expectTypeOf(event.data.strategy).toEqualTypeOf<string>();
+      expectTypeOf(event.data.score).toEqualTypeOf<number>();
+    });
+    receiver.on("signal.sell", (event) => {
+      expectTypeOf(event.data).toEqualTypeOf<Signal>();
+    });
+  });
+
+  it("refuses events values that are not Standard Schemas", () => {
+    // @ts-expect-error a plain object is not a schema
+    createReceiver({ provider: apindicators({ secret: "s" }), events: { "x.y": { parse: () => 1 } } });
   });
 });

@@ -141,7 +141,9 @@ export function matchHmac(
   return digests.every((d) => d instanceof Uint8Array) ? compare(digests as Uint8Array[]) : Promise.all(digests).then(compare);
 }
 
-const TOKEN_KEY = globalThis.crypto.getRandomValues(new Uint8Array(32));
+// Made on first use, never at load: Cloudflare Workers refuse random values in global scope.
+let tokenKey: Uint8Array | undefined;
+const getTokenKey = () => (tokenKey ??= globalThis.crypto.getRandomValues(new Uint8Array(32)));
 
 // The configured token's side of the compare never changes: digested once per token (and
 // platform), not once per delivery. Keyed by the token's bytes, so a dropped provider frees it.
@@ -152,7 +154,7 @@ function expectedDigest(crypto: CryptoPlatform, expected: Uint8Array): Uint8Arra
   if (!byPlatform) expectedDigests.set(expected, (byPlatform = new Map()));
   let digest = byPlatform.get(crypto);
   if (!digest) {
-    const fresh = (digest = crypto.hmac("sha256", TOKEN_KEY, [expected]));
+    const fresh = (digest = crypto.hmac("sha256", getTokenKey(), [expected]));
     byPlatform.set(crypto, fresh);
     // A failed Web Crypto call is not kept: the next delivery tries again.
     if (!(fresh instanceof Uint8Array)) fresh.catch(() => byPlatform.get(crypto) === fresh && byPlatform.delete(crypto));
@@ -167,7 +169,7 @@ function expectedDigest(crypto: CryptoPlatform, expected: Uint8Array): Uint8Arra
  */
 export function tokenMatches(crypto: CryptoPlatform, expected: Uint8Array, given: string): boolean | Promise<boolean> {
   const a = expectedDigest(crypto, expected);
-  const b = crypto.hmac("sha256", TOKEN_KEY, [given]);
+  const b = crypto.hmac("sha256", getTokenKey(), [given]);
   if (a instanceof Uint8Array && b instanceof Uint8Array) return crypto.timingSafeEqual(a, b);
   return Promise.all([a, b]).then(([x, y]) => crypto.timingSafeEqual(x, y));
 }

@@ -1,21 +1,26 @@
 /**
- * @module Zod schemas of TickerAPI events: `watchlist.changes` and `data.ready`.
+ * @module Zod Mini schemas of TickerAPI events: `watchlist.changes` and `data.ready`.
  */
-import { z } from "zod";
+// zod/v4/mini: served by zod 3.25+ and 4 alike, and a bundle keeps only the checks it uses.
+import * as z from "zod/v4/mini";
 
-const count = z.number().int().nonnegative();
-const fieldValue = z.union([z.string(), z.boolean(), z.number()]);
+// Each schema is built in a pure-marked call: a bundle that never uses one drops it, and the zod code only it needs.
+
+// Typed as a plain number schema: zod 3.25 has no ZodMiniInt type, and the .d.ts must name only types both majors export.
+const count: z.ZodMiniNumber<number> = /* @__PURE__ */ (() => z.int().check(z.gte(0)))();
+const fieldValue = /* @__PURE__ */ (() => z.union([z.string(), z.boolean(), z.number()]))();
 
 /** One field that changed state for one ticker; `field` may be dotted (`fundamentals.analyst_consensus`). */
-export const watchlistChangeSchema = z.looseObject({
-  field: z.string().min(1),
-  from: fieldValue,
-  to: fieldValue,
-  stability: z.string().optional(),
-  periods_in_current_state: count.optional(),
-  flips_recent: count.optional(),
-  flips_lookback: z.string().optional(),
-});
+export const watchlistChangeSchema = /* @__PURE__ */ (() =>
+  z.looseObject({
+    field: z.string().check(z.minLength(1)),
+    from: fieldValue,
+    to: fieldValue,
+    stability: z.optional(z.string()),
+    periods_in_current_state: z.optional(count),
+    flips_recent: z.optional(count),
+    flips_lookback: z.optional(z.string()),
+  }))();
 
 /**
  * `data` of a TickerAPI `watchlist.changes` delivery: changes keyed by ticker.
@@ -27,20 +32,22 @@ export const watchlistChangeSchema = z.looseObject({
  * });
  * ```
  */
-export const watchlistChangesSchema = z.looseObject({
-  timeframe: z.string(),
-  run_date: z.string(),
-  changes: z.record(z.string(), z.array(watchlistChangeSchema)),
-  tickers_checked: count,
-  tickers_changed: count,
-});
+export const watchlistChangesSchema = /* @__PURE__ */ (() =>
+  z.looseObject({
+    timeframe: z.string(),
+    run_date: z.string(),
+    changes: z.record(z.string(), z.array(watchlistChangeSchema)),
+    tickers_checked: count,
+    tickers_changed: count,
+  }))();
 
 /** `data` of a TickerAPI `data.ready` delivery. */
-export const dataReadySchema = z.looseObject({
-  timeframe: z.string(),
-  run_date: z.string(),
-  tickers_computed: count,
-});
+export const dataReadySchema = /* @__PURE__ */ (() =>
+  z.looseObject({
+    timeframe: z.string(),
+    run_date: z.string(),
+    tickers_computed: count,
+  }))();
 
 /** The TickerAPI event catalogue. */
 export const tickerapiEvents = {

@@ -1,13 +1,13 @@
 /**
  * @module The provider contract: how one platform authenticates, timestamps, types and identifies a delivery.
  */
-import type { z } from "zod";
 import type { CryptoPlatform, HashAlgorithm } from "../crypto/index.js";
 import type { HeaderReader } from "../headers.js";
+import type { StandardSchemaV1 } from "../standard-schema.js";
 import type { HeaderTimestamp } from "../timestamps.js";
 
-/** Event schemas by event type. */
-export type EventCatalogue = Record<string, z.ZodType>;
+/** Event schemas by event type: any Standard Schema v1 (zod 3.25+ and 4, valibot, arktype, ...). */
+export type EventCatalogue = Record<string, StandardSchemaV1>;
 
 /** What a provider's checks can read of a delivery. */
 export interface DeliveryView {

@@ -1,9 +1,9 @@
 /**
  * @module Event typing: the types `receiver.on` infers from a provider's schemas, pattern matching, and schema validation of event data.
  */
-import type { z } from "zod";
 import { PayloadError, type PayloadIssue, printable } from "../errors.js";
 import type { EventCatalogue, Provider } from "../providers/provider.js";
+import type { StandardSchemaV1 } from "../standard-schema.js";
 import type { WebhookEvent } from "../types.js";
 
 /** @internal */
@@ -14,7 +14,7 @@ export type OpenOf<P> = P extends Provider<EventCatalogue, infer O> ? O : false;
 export type Merge<A, B> = Omit<A, keyof B> & B;
 
 /** Event data types by event type, from a catalogue of schemas. */
-export type DataMap<C extends EventCatalogue> = { [K in keyof C & string]: z.output<C[K]> };
+export type DataMap<C extends EventCatalogue> = { [K in keyof C & string]: StandardSchemaV1.InferOutput<C[K]> };
 
 type Parent<K extends string> = K extends `${infer H}.${infer T}` ? (T extends `${string}.${string}` ? `${H}.${Parent<T>}` : H) : never;
 type WildcardOf<K extends string> = K extends string ? (Parent<K> extends never ? never : `${Parent<K>}.*`) : never;
@@ -49,12 +49,20 @@ export function matches(pattern: string, type: string): boolean {
   return type.length > prefix.length && type.startsWith(prefix) && !type.includes(".", prefix.length);
 }
 
-function toIssues(error: z.ZodError, prefix: (string | number)[]): PayloadIssue[] {
-  return error.issues.slice(0, 20).map((issue) => ({
-    path: [...prefix, ...issue.path.map((p) => (typeof p === "symbol" ? String(p) : p))],
-    code: issue.code,
-    message: issue.message,
+type IssueLike = StandardSchemaV1.Issue & { code?: unknown; type?: unknown };
+
+function toIssues(issues: readonly IssueLike[], prefix: (string | number)[]): PayloadIssue[] {
+  return issues.slice(0, 20).map((issue) => ({
+    path: [...prefix, ...(issue.path ?? []).map(pathKey)],
+    // zod and arktype name the check in `code`, valibot in `type`; Standard Schema itself has neither.
+    code: typeof issue.code === "string" ? issue.code : typeof issue.type === "string" ? issue.type : "invalid",
+    message: typeof issue.message === "string" ? issue.message : "is invalid",
   }));
+}
+
+function pathKey(segment: PropertyKey | StandardSchemaV1.PathSegment): string | number {
+  const key = typeof segment === "object" && segment !== null ? segment.key : segment;
+  return typeof key === "number" ? key : String(key);
 }
 
 function describeIssues(issues: PayloadIssue[], total: number): string {
@@ -64,19 +72,54 @@ function describeIssues(issues: PayloadIssue[], total: number): string {
   return `${where}: ${first.message}${total > 1 ? ` (and ${total - 1} more)` : ""}`;
 }
 
-/** Validates an event's data with its schema: the typed data, or a 400 INVALID_PAYLOAD with the schema's issues. */
-export function validateData(schema: z.ZodType, type: string, data: unknown, dataPath: (string | number)[]): unknown {
-  let result: ReturnType<z.ZodType["safeParse"]>;
+function unvalidated(type: string, why: string): PayloadError {
+  return new PayloadError("INVALID_PAYLOAD", `${printable(type)} payload could not be validated (${why})`);
+}
+
+/** The value of a schema's result, or a 400 INVALID_PAYLOAD with its issues. */
+function settle(result: StandardSchemaV1.Result<unknown>, type: string, dataPath: (string | number)[]): unknown {
+  if (typeof result !== "object" || result === null) throw unvalidated(type, "its schema returned no result");
+  if (result.issues === undefined) return result.value;
+  if (!Array.isArray(result.issues)) throw unvalidated(type, "its schema returned malformed issues");
+  const all = result.issues as readonly IssueLike[];
+  const issues = toIssues(all, dataPath);
+  throw new PayloadError("INVALID_PAYLOAD", `${printable(type)} payload is invalid: ${describeIssues(issues, all.length)}`, issues);
+}
+
+/**
+ * Validates an event's data with its Standard Schema and passes the output to `then`:
+ * synchronously when the schema's `validate` is, else as a promise. A schema that throws or
+ * rejects is a 400 INVALID_PAYLOAD (never a 500): the delivery cannot pass as it is.
+ */
+export function validateData<T>(
+  schema: StandardSchemaV1,
+  type: string,
+  data: unknown,
+  dataPath: (string | number)[],
+  then: (value: unknown) => T | Promise<T>,
+): T | Promise<T> {
+  let result: StandardSchemaV1.Result<unknown> | Promise<StandardSchemaV1.Result<unknown>>;
   try {
-    result = schema.safeParse(data);
+    result = schema["~standard"].validate(data);
   } catch {
-    throw new PayloadError("INVALID_PAYLOAD", `${printable(type)} payload could not be validated (its schema threw)`);
+    throw unvalidated(type, "its schema threw");
   }
-  if (!result.success) {
-    const issues = toIssues(result.error, dataPath);
-    throw new PayloadError("INVALID_PAYLOAD", `${printable(type)} payload is invalid: ${describeIssues(issues, result.error.issues.length)}`, issues);
+  if (typeof (result as Partial<PromiseLike<unknown>> | null)?.then !== "function") {
+    return then(settle(result as StandardSchemaV1.Result<unknown>, type, dataPath));
   }
-  return result.data;
+  return Promise.resolve(result).then(
+    (settled) => then(settle(settled, type, dataPath)),
+    () => {
+      throw unvalidated(type, "its schema's async validation rejected");
+    },
+  );
+}
+
+/** Whether a value is a Standard Schema v1, as `createReceiver` requires of `events`. */
+export function isStandardSchema(value: unknown): value is StandardSchemaV1 {
+  if ((typeof value !== "object" && typeof value !== "function") || value === null) return false;
+  const props = (value as Partial<StandardSchemaV1>)["~standard"];
+  return typeof props === "object" && props !== null && props.version === 1 && typeof props.validate === "function";
 }
 
 /**

@@ -1,11 +1,12 @@
 /**
  * @module Receiver options: what `createReceiver` accepts, how it checks them, and the settings it resolves once.
  */
-import type { z } from "zod";
 import { compileAllowlist } from "../ip.js";
 import type { EventCatalogue, Provider } from "../providers/provider.js";
 import { MemoryStore } from "../stores/memory.js";
+import type { StandardSchemaV1 } from "../standard-schema.js";
 import type { IdempotencyStore, Logger } from "../types.js";
+import { isStandardSchema } from "./events.js";
 
 /** Options of {@link createReceiver}. */
 export interface ReceiverOptions<P extends Provider = Provider, U extends EventCatalogue = {}> {
@@ -21,7 +22,7 @@ export interface ReceiverOptions<P extends Provider = Provider, U extends EventC
   leaseMs?: number;
   /** How long a completed key is kept; default the provider's (7 days; TradingView 60 s). */
   retainMs?: number;
-  /** Add or override event schemas: `{ "my.event": z.object({...}) }`. */
+  /** Add or override event schemas: any Standard Schema v1 (zod 3.25+/4, valibot, arktype), e.g. `{ "my.event": z.object({...}) }`. */
   events?: U;
   /** Event types outside a fixed catalogue: `"ignore"` (200, default) or `"reject"` (400 UNKNOWN_EVENT). */
   unknownEvents?: "ignore" | "reject";
@@ -41,6 +42,13 @@ const DEFAULT_LOGGER: Logger = { error: (message, details) => console.error(`[tr
 
 function fail(where: string, message: string): never {
   throw new TypeError(`createReceiver: ${where} ${message}`);
+}
+
+function kindOf(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  if (typeof value === "object") return "an object without a Standard Schema \"~standard\" (version 1, validate)";
+  return typeof value === "function" ? "a function" : `a ${typeof value}`;
 }
 
 function checkNumber(name: string, value: unknown, min: number, integer: boolean): void {
@@ -77,9 +85,16 @@ export function validateOptions(options: ReceiverOptions<Provider, EventCatalogu
   if (options.now !== undefined && typeof options.now !== "function") fail("now", "must be a function returning epoch ms");
   if (options.logger !== undefined && (typeof options.logger !== "object" || options.logger === null)) fail("logger", "must be an object");
   if (options.events !== undefined) {
-    if (typeof options.events !== "object" || options.events === null) fail("events", "must map event types to zod schemas");
+    if (typeof options.events !== "object" || options.events === null || Array.isArray(options.events)) {
+      fail("events", "must map event types to schemas: { \"my.event\": schema }");
+    }
     for (const [type, schema] of Object.entries(options.events)) {
-      if (typeof (schema as Partial<z.ZodType>)?.safeParse !== "function") fail(`events[${JSON.stringify(type)}]`, "must be a zod schema");
+      if (!isStandardSchema(schema)) {
+        fail(
+          `events[${JSON.stringify(type)}]`,
+          `must be a Standard Schema v1 (a zod 3.25+/4, valibot or arktype schema, with a "~standard" property), got ${kindOf(schema)}`,
+        );
+      }
     }
   }
 }
@@ -97,7 +112,7 @@ export interface Settings {
   now: () => number;
   logger: Logger;
   /** Event schemas by type: the provider's, overridden by the user's. */
-  schemas: Map<string, z.ZodType>;
+  schemas: Map<string, StandardSchemaV1>;
 }
 
 /** Checks the options and applies the defaults. */
@@ -116,6 +131,6 @@ export function resolveOptions(options: ReceiverOptions<Provider, EventCatalogue
     now: options.now ?? Date.now,
     logger: options.logger ?? DEFAULT_LOGGER,
     // A Map, not an object: event types are sender-controlled ("constructor", "__proto__").
-    schemas: new Map<string, z.ZodType>(Object.entries({ ...provider.events, ...(options.events ?? {}) })),
+    schemas: new Map<string, StandardSchemaV1>(Object.entries({ ...provider.events, ...(options.events ?? {}) })),
   };
 }

@@ -5,7 +5,7 @@ import { bodyBytes, decodeText, parseJson } from "../body.js";
 import { platform } from "../crypto/index.js";
 import { MethodNotAllowedError, PayloadError, PayloadTooLargeError, printable, SourceError } from "../errors.js";
 import { readHeaders } from "../headers.js";
-import type { Authenticated, DeliveryView } from "../providers/provider.js";
+import type { Authenticated, DeliveryView, Described } from "../providers/provider.js";
 import { checkFreshness, parseIsoTimestamp } from "../timestamps.js";
 import type { Delivery, WebhookEvent } from "../types.js";
 import { ReceivedEvent, validateData } from "./events.js";
@@ -115,18 +115,26 @@ export function createVerify(settings: Settings): VerifyStep {
 
     const described = describe.call(provider, payload, headers);
     const schema = schemas.get(described.type);
-    let data = described.data;
-    let known = true;
-    if (schema) {
-      data = validateData(schema, described.type, described.data, described.dataPath);
-    } else if (!open) {
-      if (unknownEvents === "reject") {
-        const list = [...schemas.keys()].join(", ");
-        throw new PayloadError("UNKNOWN_EVENT", `event type ${printable(described.type)} is not one ${providerName} sends (known: ${list})`);
-      }
-      known = false;
+    const finish = (data: unknown, known: boolean) => toVerified(body, auth, described, data, known, timestampMs, nowMs, eagerId);
+    if (schema) return validateData(schema, described.type, described.data, described.dataPath, (data) => finish(data, true));
+    if (!open && unknownEvents === "reject") {
+      const list = [...schemas.keys()].join(", ");
+      throw new PayloadError("UNKNOWN_EVENT", `event type ${printable(described.type)} is not one ${providerName} sends (known: ${list})`);
     }
+    return finish(described.data, open);
+  }
 
+  /** The verified event: its id is the provider's delivery id or the body's SHA-256. */
+  function toVerified(
+    body: Uint8Array,
+    auth: Authenticated,
+    described: Described,
+    data: unknown,
+    known: boolean,
+    timestampMs: number | undefined,
+    nowMs: number,
+    eagerId: boolean,
+  ): Verified | Promise<Verified> {
     let hash: string | Promise<string> | undefined;
     const bodyHash = () => (hash ??= platform.sha256Hex(body));
     const timestamp = timestampMs === undefined ? undefined : new Date(timestampMs);
