@@ -33,6 +33,7 @@ export {
   MethodNotAllowedError,
   PayloadError,
   PayloadTooLargeError,
+  QueueError,
   SetupError,
   SignatureError,
   SourceError,
@@ -65,6 +66,7 @@ export type { HeaderReader } from "./headers.js";
 export type {
   ClaimResult,
   Delivery,
+  DeliveryQueue,
   HandleResult,
   Handler,
   HandlerContext,
@@ -72,5 +74,6 @@ export type {
   IdempotencyStore,
   Logger,
   Outcome,
+  QueuedEvent,
   WebhookEvent,
 } from "./types.js";
