@@ -167,7 +167,10 @@ const wait = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, 
  * import { receiver } from "./receiver.js"; // createReceiver({ ..., queue: bullmqQueue(...) }) and its handlers
  *
  * const worker = startWorker(receiver, { concurrency: 1 });
- * process.on("SIGTERM", () => void worker.close());
+ * process.on("SIGTERM", async () => {
+ *   await worker.close();
+ *   process.exit(0);
+ * });
  * ```
  */
 export function startWorker(receiver: Pick<Receiver, "handle">, options: StartWorkerOptions = {}): TradehookWorker {
