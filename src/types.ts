@@ -118,10 +118,12 @@ export interface QueuedEvent {
 export interface DeliveryQueue {
   /** Shown in QUEUE_UNAVAILABLE messages. */
   readonly name: string;
+  /** How long an enqueue may take before it counts as failed (503); default 5000 ms. */
+  readonly timeoutMs?: number | undefined;
   /**
    * Stores the event durably under `jobId` (the hashed delivery key) and resolves once it is
    * stored; an existing `jobId` is not added twice. Rejects (within a bounded time) when the
-   * queue cannot be reached; one that takes over 5 s counts as failed. `retainMs`: how long a completed job is kept.
+   * queue cannot be reached; one that takes over `timeoutMs` counts as failed. `retainMs`: how long a completed job is kept.
    */
   enqueue(event: QueuedEvent, options: { jobId: string; retainMs: number }): Promise<void>;
 }

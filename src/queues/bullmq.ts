@@ -97,24 +97,16 @@ export function bullmqQueue(options: BullmqQueueOptions): BullmqDeliveryQueue {
     queue,
     connection,
     jobs,
+    // The receiver bounds each enqueue by this (one timer, not one here and one there).
+    timeoutMs,
     async enqueue(event, { jobId, retainMs }) {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      try {
-        await Promise.race([
-          queue.add(event.type, event, {
-            jobId,
-            attempts: jobs.attempts,
-            backoff: { type: "exponential", delay: jobs.backoff },
-            removeOnComplete: retainMs > 0 ? { age: Math.ceil(retainMs / 1000) } : true,
-            removeOnFail: { age: FAILED_RETAIN_SECONDS },
-          }),
-          new Promise((_, reject) => {
-            timer = setTimeout(() => reject(new Error(`BullMQ did not store the job within ${timeoutMs} ms`)), timeoutMs);
-          }),
-        ]);
-      } finally {
-        clearTimeout(timer);
-      }
+      await queue.add(event.type, event, {
+        jobId,
+        attempts: jobs.attempts,
+        backoff: { type: "exponential", delay: jobs.backoff },
+        removeOnComplete: retainMs > 0 ? { age: Math.ceil(retainMs / 1000) } : true,
+        removeOnFail: { age: FAILED_RETAIN_SECONDS },
+      });
     },
     close: () => queue.close(),
   };

@@ -150,7 +150,7 @@ export function runInline(settings: Settings, pipeline: Pipeline): DispatchStep 
   };
 }
 
-/** How long an enqueue may take before the delivery is answered 503 QUEUE_UNAVAILABLE (a queue client may also bound it). */
+/** How long an enqueue may take, unless the queue says (`timeoutMs`), before the answer is 503 QUEUE_UNAVAILABLE. */
 const ENQUEUE_TIMEOUT_MS = 5_000;
 
 /**
@@ -161,6 +161,8 @@ const ENQUEUE_TIMEOUT_MS = 5_000;
 export function enqueue(settings: Settings, pipeline: Pipeline, queue: DeliveryQueue): DispatchStep {
   const { store, retainMs } = settings;
   const { reject, accept, log, notify } = pipeline;
+  const timeoutMs = queue.timeoutMs ?? ENQUEUE_TIMEOUT_MS;
+  const timedOut = () => new Error(`enqueue took longer than ${timeoutMs} ms`);
   return async ({ event, input, key, token }, delivery) => {
     const job = {
       id: event.id,
@@ -176,7 +178,7 @@ export function enqueue(settings: Settings, pipeline: Pipeline, queue: DeliveryQ
       await Promise.race([
         queue.enqueue(job, { jobId: key, retainMs }),
         new Promise((_, fail) => {
-          timer = setTimeout(() => fail(new Error(`enqueue took longer than ${ENQUEUE_TIMEOUT_MS} ms`)), ENQUEUE_TIMEOUT_MS);
+          timer = setTimeout(() => fail(timedOut()), timeoutMs);
         }),
       ]);
     } catch (error) {
