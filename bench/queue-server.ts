@@ -70,7 +70,7 @@ if (kind === "tradehook") {
   receiver.on("signal.buy", (event) => {
     started.set(event.id, now());
   });
-  const worker = startWorker(receiver, { concurrency: 1 });
+  const worker = startWorker(receiver, { concurrency: Number(process.env.CONCURRENCY ?? 1) });
   await worker.ready();
   process.on("message", (message) => {
     if (message === "report") process.send!({ started: [...started] });
