@@ -10,7 +10,7 @@ import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { expressWebhook } from "../src/adapters/express.js";
-import { apindicators, createReceiver, type HandlerContext, MemoryStore, type WebhookError, type WebhookEvent } from "../src/index.js";
+import { apindicators, createReceiver, type HandlerContext, MemoryStore, tradingview, type WebhookError, type WebhookEvent } from "../src/index.js";
 import { bullmqQueue, type BullmqDeliveryQueue, countJobs, listJobs, startWorker, type TradehookWorker } from "../src/queues/bullmq.js";
 import { signDelivery } from "../src/testing/index.js";
 import { closedPort, REDIS_URL, serviceAvailable } from "./services.js";
@@ -107,6 +107,24 @@ describe.skipIf(!redisUp)("tradehook/bullmq", () => {
     expect(context.attempt).toBe(1);
     expect(context.signal.aborted).toBe(false);
     await worker.close();
+  });
+
+  it("never stores the secret: a TradingView passphrase or URL token stays out of the job", async () => {
+    const queue = bullmqQueue({ connection, name: `th-test-${runId}-tv` });
+    cleanup.push(async () => {
+      await queue.queue.obliterate({ force: true }).catch(() => {});
+      await queue.close();
+    });
+    const token = "tv-passphrase-do-not-store";
+    const receiver = createReceiver({ provider: tradingview({ token }), queue, logger: {} });
+    const body = JSON.stringify({ passphrase: token, ticker: "BTCUSDT", action: "buy", n: seq++ });
+    const inBody = await receiver.handle({ body, headers: { "content-type": "application/json" }, method: "POST" });
+    const inUrl = await receiver.handle({ body: `BUY ETHUSDT ${seq++}`, headers: {}, method: "POST", url: `/tv?token=${token}` });
+    expect([inBody.status, inUrl.status]).toEqual([202, 202]);
+    const jobs = await queue.queue.getJobs(["waiting"]);
+    expect(jobs).toHaveLength(2);
+    for (const job of jobs) expect(JSON.stringify(job.data) + JSON.stringify(job.opts) + job.name).not.toContain(token);
+    expect(jobs.map((job) => job.data.payload)).toEqual(expect.arrayContaining([{ ticker: "BTCUSDT", action: "buy", n: seq - 2 }, `BUY ETHUSDT ${seq - 1}`]));
   });
 
   it("answers a second copy 200 duplicate and keeps one job", async () => {
