@@ -42,7 +42,10 @@ beforeAll(() => {
 });
 
 afterAll(async () => {
-  await stopChildren(children);
+  // SIGTERM as a process manager would; a process still running after 15 s is killed, so none outlives the run.
+  const stillRunning = [...children];
+  await Promise.race([stopChildren(children), new Promise((resolve) => setTimeout(resolve, 15_000))]);
+  for (const child of stillRunning) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
   if (!redisUp) return;
   const queue = new Queue(QUEUE_NAME, { connection: { url: REDIS_URL } });
   await queue.obliterate({ force: true }).catch(() => {});
