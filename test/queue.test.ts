@@ -224,6 +224,36 @@ describe.skipIf(!redisUp)("tradehook/bullmq", () => {
     expect(ran).toBe(0);
   });
 
+  it("aborts context.signal when the worker loses the job's lock (another worker may run it)", async () => {
+    const s = await setup("lock");
+    cleanup.push(s.close);
+    const started = deferred<string>();
+    const aborted = deferred<string>();
+    s.receiver.on("signal.buy", (event, context) => {
+      started.resolve(event.id);
+      return new Promise<void>((resolve) => {
+        context.signal.addEventListener("abort", () => {
+          aborted.resolve(String(context.signal.reason));
+          resolve();
+        });
+      });
+    });
+    const worker = startWorker(s.receiver, { lockMs: 1000, closeTimeoutMs: 1000 });
+    cleanup.push(() => worker.close());
+    expect((await post(s.url, buy())).status).toBe(202);
+    const id = await started.promise;
+    const jobId = createHash("sha256").update(`apindicators\n${id}`).digest("hex");
+    const redis = new Redis(REDIS_URL);
+    try {
+      // What a lock that lapsed (a stalled event loop, a network split) looks like to the worker.
+      expect(await redis.del(`bull:${s.queue.name}:${jobId}:lock`)).toBe(1);
+    } finally {
+      redis.disconnect();
+    }
+    expect(await aborted.promise).toMatch(/lock was lost/);
+    await worker.close();
+  });
+
   it("close() lets a running handler finish; past closeTimeoutMs it aborts context.signal", async () => {
     const s = await setup("close", { attempts: 2, backoff: 10 });
     cleanup.push(s.close);
