@@ -10,6 +10,7 @@ const entries = {
   redis: "src/stores/redis.ts",
   postgres: "src/stores/postgres.ts",
   testing: "src/testing/index.ts",
+  bullmq: "src/queues/bullmq.ts",
 };
 // publint and the export-name test fail on a subpath whose file is missing; this keeps builds working mid-change.
 const present = Object.fromEntries(Object.entries(entries).filter(([, file]) => existsSync(file)));
@@ -25,7 +26,7 @@ export default defineConfig([
     splitting: true,
     treeshake: true,
     sourcemap: false,
-    external: ["zod", "express", "fastify", "next", "ioredis", "redis", "pg", /^node:/],
+    external: ["zod", "express", "fastify", "next", "ioredis", "redis", "pg", "bullmq", /^node:/],
   },
   ...(existsSync("src/cli/index.ts") ? [<Options>{
     entry: { "cli/index": "src/cli/index.ts" },
@@ -33,6 +34,6 @@ export default defineConfig([
     target: "node20",
     platform: "node",
     banner: { js: "#!/usr/bin/env node" },
-    external: ["zod"],
+    external: ["zod", "bullmq", "ioredis"],
   }] : []),
 ]);

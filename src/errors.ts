@@ -25,6 +25,7 @@ export const ERROR_STATUS = {
   BODY_ALREADY_PARSED: 500,
   INTERNAL_ERROR: 500,
   STORE_UNAVAILABLE: 503,
+  QUEUE_UNAVAILABLE: 503,
 } as const;
 
 /** A machine-readable error code, e.g. `"INVALID_SIGNATURE"`. */
@@ -151,6 +152,15 @@ export class StoreError extends WebhookError {
   }
 }
 
+/** 503: the receiver's queue could not store the event, so nothing was acknowledged and the claim was released. */
+export class QueueError extends WebhookError {
+  override name = "QueueError" as const;
+  declare readonly code: "QUEUE_UNAVAILABLE";
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("QUEUE_UNAVAILABLE", message, options);
+  }
+}
+
 /** 500: a handler threw. The handler's own error is `cause`; it never reaches the response. */
 export class HandlerError extends WebhookError {
   override name = "HandlerError" as const;
@@ -179,6 +189,7 @@ const NAMES = new Set([
   "MethodNotAllowedError",
   "IdempotencyError",
   "StoreError",
+  "QueueError",
   "HandlerError",
   "SetupError",
 ]);

@@ -34,6 +34,7 @@ export {
   MethodNotAllowedError,
   PayloadError,
   PayloadTooLargeError,
+  QueueError,
   SetupError,
   SignatureError,
   SourceError,
@@ -66,6 +67,7 @@ export type { HeaderReader } from "./headers.js";
 export type {
   ClaimResult,
   Delivery,
+  DeliveryQueue,
   HandleResult,
   Handler,
   HandlerContext,
@@ -73,5 +75,6 @@ export type {
   IdempotencyStore,
   Logger,
   Outcome,
+  QueuedEvent,
   WebhookEvent,
 } from "./types.js";

@@ -40,8 +40,8 @@ export interface WebhookEvent<TType extends string = string, TData = unknown> {
   receivedAt: Date;
 }
 
-/** Where a delivery ended up. */
-export type Outcome = "processed" | "duplicate" | "in_progress" | "ignored" | "rejected" | "failed";
+/** Where a delivery ended up. `queued`: handed to the receiver's `queue` (202); a worker runs the handlers. */
+export type Outcome = "processed" | "duplicate" | "in_progress" | "ignored" | "queued" | "rejected" | "failed";
 
 /** What `handle()` returns: adapters copy `status`, `headers` and `body` to the response. */
 export interface HandleResult {
@@ -59,10 +59,13 @@ export type Logger = Partial<Record<"debug" | "info" | "warn" | "error", (messag
 
 /** What a handler receives besides the event. */
 export interface HandlerContext {
-  /** Aborted when the delivery's lease is lost (another process may then run it). */
+  /** Aborted when the delivery's lease is lost (another process may then run it), or when a queue worker closes or loses the job's lock. */
   signal: AbortSignal;
   logger: Logger;
+  /** The delivery as received. On a queue worker it carries no body or headers: a job stores the event, never the raw request. */
   delivery: Delivery;
+  /** Which run of this event this is, from 1: always 1 inline; on a queue worker, 2 and up are retries. */
+  attempt: number;
 }
 
 /** An event handler. A throw answers 500 and releases the claim so the sender's retry runs again. */
@@ -84,4 +87,43 @@ export interface IdempotencyStore {
   extend(key: string, token: string, leaseMs: number): Promise<boolean>;
   complete(key: string, token: string, retainMs: number): Promise<void>;
   release(key: string, token: string): Promise<void>;
+}
+
+/**
+ * What a {@link DeliveryQueue} stores for one verified event: JSON, and never a secret, a
+ * signature or a header. `data` is the value the event's schema validates (a worker validates it
+ * again), `timestamp` and `receivedAt` are ISO 8601.
+ */
+export interface QueuedEvent {
+  id: string;
+  type: string;
+  provider: string;
+  timestamp: string | null;
+  receivedAt: string;
+  payload: unknown;
+  data: unknown;
+}
+
+/**
+ * A durable queue the receiver hands verified events to (`createReceiver({ queue })`), so it
+ * answers 202 at once and workers run the handlers. Structural: `bullmqQueue()` from
+ * `tradehook/bullmq` is one; the core imports no queue client.
+ *
+ * @example
+ * ```ts
+ * import { bullmqQueue } from "tradehook/bullmq";
+ * const receiver = createReceiver({ provider, store, queue: bullmqQueue({ connection: { host: "127.0.0.1", port: 6379 } }) });
+ * ```
+ */
+export interface DeliveryQueue {
+  /** Shown in QUEUE_UNAVAILABLE messages. */
+  readonly name: string;
+  /** How long an enqueue may take before it counts as failed (503); default 5000 ms. */
+  readonly timeoutMs?: number | undefined;
+  /**
+   * Stores the event durably under `jobId` (the hashed delivery key) and resolves once it is
+   * stored; an existing `jobId` is not added twice. Rejects (within a bounded time) when the
+   * queue cannot be reached; one that takes over `timeoutMs` counts as failed. `retainMs`: how long a completed job is kept.
+   */
+  enqueue(event: QueuedEvent, options: { jobId: string; retainMs: number }): Promise<void>;
 }

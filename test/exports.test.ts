@@ -6,7 +6,7 @@ import { createRequire } from "node:module";
 import { describe, expect, it } from "vitest";
 
 const require = createRequire(import.meta.url);
-const subpaths = ["tradehook", "tradehook/express", "tradehook/fastify", "tradehook/next", "tradehook/lambda", "tradehook/redis", "tradehook/postgres", "tradehook/testing"];
+const subpaths = ["tradehook", "tradehook/express", "tradehook/fastify", "tradehook/next", "tradehook/lambda", "tradehook/redis", "tradehook/postgres", "tradehook/testing", "tradehook/bullmq"];
 
 describe("export names", () => {
   it.each(subpaths)("%s exports the same names from ESM and CJS", async (subpath) => {

@@ -1,7 +1,8 @@
-/** @module The `tradehook` command: `listen`, `send`, `verify` and `demo` (DESIGN §8). */
+/** @module The `tradehook` command: `listen`, `send`, `verify`, `demo` and `jobs` (DESIGN §8, §9). */
 import { readFileSync } from "node:fs";
 import { UsageError } from "./args.js";
 import { runDemo } from "./demo.js";
+import { runJobs } from "./jobs.js";
 import { createStyle, type Io, wantsColor } from "./format.js";
 import { runListen } from "./listen.js";
 import { runSend } from "./send.js";
@@ -17,6 +18,7 @@ Commands:
   send      sign a sample or your payload as the provider does, and POST it
   verify    check a captured delivery and name why it does not verify
   demo      run a receiver and a scripted series of deliveries, print the outcomes
+  jobs      list, show, retry or remove the jobs of a queue (tradehook/bullmq) in Redis
 
 Run tradehook <command> --help for a command's options and examples.
 Secrets can come from TRADEHOOK_SECRET instead of --secret (keeps them out of shell history).
@@ -34,6 +36,7 @@ const COMMANDS: Record<string, (argv: readonly string[], io: Io) => Promise<numb
   send: runSend,
   verify: runVerify,
   demo: runDemo,
+  jobs: runJobs,
 };
 
 function version(): string {

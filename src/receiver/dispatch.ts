@@ -2,14 +2,15 @@
  * @module Steps 7 and 8 of a delivery: claim its key in the store, then run the handlers inline (or, with a queue, enqueue the event).
  */
 import { platform } from "../crypto/index.js";
-import { HandlerError, IdempotencyError, printable, StoreError, type WebhookError } from "../errors.js";
-import type { Delivery, HandleResult, Handler, HandlerContext, IdempotencyStore, Logger, Outcome, WebhookEvent } from "../types.js";
+import { HandlerError, IdempotencyError, printable, QueueError, StoreError, type WebhookError } from "../errors.js";
+import type { Delivery, DeliveryQueue, HandleResult, Handler, HandlerContext, IdempotencyStore, Logger, Outcome, WebhookEvent } from "../types.js";
 import type { Settings } from "./options.js";
 import { isThenable, type Verified } from "./verify.js";
 
 /** What the dispatch step needs of the receiver around it: its answers, logging and listeners. */
 export interface Pipeline {
   reject(error: WebhookError, delivery: Delivery, event?: WebhookEvent): Promise<HandleResult>;
+  /** A 2xx answer: 200, or 202 for `queued`. */
   accept(outcome: Outcome, event: WebhookEvent): HandleResult;
   log(level: keyof Logger, message: string, details?: Record<string, unknown>): void;
   notify(error: WebhookError, delivery: Delivery): void;
@@ -21,6 +22,8 @@ export interface Pipeline {
 export interface Claimed {
   event: WebhookEvent;
   matched: Handler[];
+  /** What the event's schema validated, for a queue to store. */
+  input: unknown;
   /** The hashed delivery key. */
   key: string;
   token: string;
@@ -28,7 +31,8 @@ export interface Claimed {
 
 /**
  * Step 8: what happens to a claimed delivery. It owns the claim: it completes or releases it,
- * and answers. Two implementations: run the handlers here ({@link runInline}) or enqueue.
+ * and answers. Two implementations: run the handlers here ({@link runInline}) or hand the
+ * event to a durable queue ({@link enqueue}).
  */
 export type DispatchStep = (claimed: Claimed, delivery: Delivery) => Promise<HandleResult>;
 
@@ -63,12 +67,14 @@ class DeliveryContext implements HandlerContext {
   declare readonly signal: AbortSignal;
   declare logger: Logger;
   declare delivery: Delivery;
+  declare attempt: number;
   readonly #lease: Lease;
 
   constructor(lease: Lease, logger: Logger, delivery: Delivery) {
     Object.defineProperty(this, "signal", DeliveryContext.#signal);
     this.logger = logger;
     this.delivery = delivery;
+    this.attempt = 1;
     this.#lease = lease;
   }
 }
@@ -144,11 +150,65 @@ export function runInline(settings: Settings, pipeline: Pipeline): DispatchStep 
   };
 }
 
+/** How long an enqueue may take, unless the queue says (`timeoutMs`), before the answer is 503 QUEUE_UNAVAILABLE. */
+const ENQUEUE_TIMEOUT_MS = 5_000;
+
+/**
+ * Step 8 with a queue: stores the event under the hashed delivery key (a second guard against
+ * duplicates), then completes the claim and answers 202 `queued`. If the queue cannot store it,
+ * the claim is released and the answer is 503 QUEUE_UNAVAILABLE: nothing is acknowledged.
+ */
+export function enqueue(settings: Settings, pipeline: Pipeline, queue: DeliveryQueue): DispatchStep {
+  const { store, retainMs } = settings;
+  const { reject, accept, log, notify } = pipeline;
+  const timeoutMs = queue.timeoutMs ?? ENQUEUE_TIMEOUT_MS;
+  const timedOut = () => new Error(`enqueue took longer than ${timeoutMs} ms`);
+  return async ({ event, input, key, token }, delivery) => {
+    const job = {
+      id: event.id,
+      type: event.type,
+      provider: event.provider,
+      timestamp: event.timestamp ? event.timestamp.toISOString() : null,
+      receivedAt: event.receivedAt.toISOString(),
+      payload: event.payload,
+      data: input,
+    };
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    try {
+      await Promise.race([
+        queue.enqueue(job, { jobId: key, retainMs }),
+        new Promise((_, fail) => {
+          timer = setTimeout(() => fail(timedOut()), timeoutMs);
+        }),
+      ]);
+    } catch (error) {
+      try {
+        await store.release(key, token);
+      } catch (releaseError) {
+        log("error", "could not release the claim after the queue failed; the retry waits for the lease to expire", { error: releaseError });
+      }
+      const message = `the queue ${printable(queue.name)} could not be reached; nothing was acknowledged, retry later`;
+      return reject(new QueueError(message, { cause: error }), delivery, event);
+    } finally {
+      clearTimeout(timer);
+    }
+    try {
+      await store.complete(key, token, retainMs);
+    } catch (error) {
+      // The event is queued: a 5xx would make the sender deliver it again (the job id still guards it).
+      const storeError = new StoreError("the event was queued but the store could not mark the delivery completed", { cause: error });
+      log("error", storeError.message, { type: event.type, id: event.id, cause: error });
+      notify(storeError, delivery);
+    }
+    return accept("queued", event);
+  };
+}
+
 /**
  * Steps 7 and 8: claims the delivery key (the SHA-256 of provider and id) with the body's
  * SHA-256 as fingerprint, answers duplicates and conflicts, and hands a claimed delivery to `step`.
  */
-export function createDispatch(settings: Settings, pipeline: Pipeline, step: DispatchStep) {
+export function createDispatch(settings: Settings, pipeline: Pipeline, step: DispatchStep, queued: boolean) {
   const { store, leaseMs } = settings;
   const providerName = settings.provider.name;
   const { reject, accept, handlersFor } = pipeline;
@@ -156,7 +216,8 @@ export function createDispatch(settings: Settings, pipeline: Pipeline, step: Dis
   return async function dispatch(verified: Verified, delivery: Delivery): Promise<HandleResult> {
     const { event, known } = verified;
     const matched = known ? handlersFor(event.type) : [];
-    if (matched.length === 0) return accept("ignored", event);
+    // With a queue the workers' handlers decide: a web process may register none.
+    if (queued ? !known : matched.length === 0) return accept("ignored", event);
 
     // Synchronous on node:crypto: awaiting a plain string would only add a microtask hop.
     const keyHash = platform.sha256Hex(`${providerName}\n${event.id}`);
@@ -181,7 +242,7 @@ export function createDispatch(settings: Settings, pipeline: Pipeline, step: Dis
           event,
         );
       case "claimed":
-        return step({ event, matched, key, token: claim.token }, delivery);
+        return step({ event, matched, input: verified.input, key, token: claim.token }, delivery);
       default:
         return reject(new StoreError("the idempotency store answered with an unknown state; no handler ran"), delivery, event);
     }

@@ -5,10 +5,11 @@ import { readStreamCapped } from "../body.js";
 import { isWebhookError, PayloadError, PayloadTooLargeError, WebhookError } from "../errors.js";
 import type { EventCatalogue, Provider } from "../providers/provider.js";
 import type { Delivery, HandleResult, Handler, Logger, Outcome, WebhookEvent } from "../types.js";
-import { createDispatch, type Pipeline, runInline } from "./dispatch.js";
+import { createDispatch, enqueue, type Pipeline, runInline } from "./dispatch.js";
 import { type AnyEvent, type CatalogueOf, type DataMap, type EventFor, type EventPattern, matches, type Merge, type OpenOf } from "./events.js";
 import { type ReceiverOptions, resolveOptions } from "./options.js";
 import { createVerify, isThenable, type Verified } from "./verify.js";
+import { createWorkerHooks, WORKER_HOOKS } from "./worker.js";
 
 export type { AnyEvent, DataMap, EventFor, EventPattern } from "./events.js";
 export type { ReceiverOptions } from "./options.js";
@@ -124,7 +125,8 @@ export function createReceiver<P extends Provider, U extends EventCatalogue = {}
 
   function accept(outcome: Outcome, event: WebhookEvent): HandleResult {
     if (logger.debug) log("debug", `delivery ${outcome}`, { type: event.type, id: event.id });
-    return { status: 200, headers: { "content-type": JSON_HEADERS["content-type"] }, body: successBody(outcome, event.id), outcome, event };
+    const status = outcome === "queued" ? 202 : 200;
+    return { status, headers: { "content-type": JSON_HEADERS["content-type"] }, body: successBody(outcome, event.id), outcome, event };
   }
 
   // Handlers by event type, for the catalogue's types only: an open provider's types are
@@ -141,7 +143,9 @@ export function createReceiver<P extends Provider, U extends EventCatalogue = {}
 
   const verifyDelivery = createVerify(settings);
   const pipeline: Pipeline = { reject, accept, log, notify, handlersFor };
-  const dispatch = createDispatch(settings, pipeline, runInline(settings, pipeline));
+  const queue = settings.queue;
+  const step = queue ? enqueue(settings, pipeline, queue) : runInline(settings, pipeline);
+  const dispatch = createDispatch(settings, pipeline, step, queue !== undefined);
 
   async function handle(delivery: Delivery): Promise<HandleResult> {
     let verified: Verified;
@@ -208,5 +212,7 @@ export function createReceiver<P extends Provider, U extends EventCatalogue = {}
     fetch: fetchHandler,
     reject: (error, delivery) => reject(error, delivery),
   };
+  // Not enumerable and symbol-keyed: what startWorker() reads, out of users' and loggers' way.
+  Object.defineProperty(receiver, WORKER_HOOKS, { value: createWorkerHooks(settings, handlersFor, notify, log) });
   return receiver as unknown as Receiver<DataMap<Merge<CatalogueOf<P>, U>>, OpenOf<P>>;
 }

@@ -5,7 +5,7 @@ import { compileAllowlist } from "../ip.js";
 import type { EventCatalogue, Provider } from "../providers/provider.js";
 import { MemoryStore } from "../stores/memory.js";
 import type { StandardSchemaV1 } from "../standard-schema.js";
-import type { IdempotencyStore, Logger } from "../types.js";
+import type { DeliveryQueue, IdempotencyStore, Logger } from "../types.js";
 import { isStandardSchema } from "./events.js";
 
 /** Options of {@link createReceiver}. */
@@ -22,6 +22,11 @@ export interface ReceiverOptions<P extends Provider = Provider, U extends EventC
   leaseMs?: number;
   /** How long a completed key is kept; default the provider's (7 days; TradingView 60 s). */
   retainMs?: number;
+  /**
+   * A durable queue (e.g. `bullmqQueue()` from `tradehook/bullmq`): verified, claimed events are
+   * enqueued and answered 202 `queued` at once; `startWorker(receiver)` runs the handlers.
+   */
+  queue?: DeliveryQueue;
   /** Add or override event schemas: any Standard Schema v1 (zod 3.25+/4, valibot, arktype), e.g. `{ "my.event": z.object({...}) }`. */
   events?: U;
   /** Event types outside a fixed catalogue: `"ignore"` (200, default) or `"reject"` (400 UNKNOWN_EVENT). */
@@ -35,7 +40,7 @@ export interface ReceiverOptions<P extends Provider = Provider, U extends EventC
 }
 
 const OPTION_NAMES = [
-  "provider", "store", "tolerance", "maxBodyBytes", "leaseMs", "retainMs", "events", "unknownEvents", "allowIps", "now", "logger",
+  "provider", "store", "tolerance", "maxBodyBytes", "leaseMs", "retainMs", "queue", "events", "unknownEvents", "allowIps", "now", "logger",
 ] as const;
 
 const DEFAULT_LOGGER: Logger = { error: (message, details) => console.error(`[tradehook] ${message}`, details ?? "") };
@@ -74,6 +79,10 @@ export function validateOptions(options: ReceiverOptions<Provider, EventCatalogu
   if (s !== undefined && (["claim", "extend", "complete", "release"] as const).some((m) => typeof s?.[m] !== "function")) {
     fail("store", "must implement claim, extend, complete and release");
   }
+  const q = options.queue as Partial<DeliveryQueue> | undefined;
+  if (q !== undefined && (typeof q?.enqueue !== "function" || typeof q.name !== "string")) {
+    fail("queue", "must be a DeliveryQueue with a name and enqueue(), e.g. bullmqQueue({ connection }) from tradehook/bullmq");
+  }
   checkNumber("tolerance", options.tolerance, 1, false);
   checkNumber("maxBodyBytes", options.maxBodyBytes, 1, true);
   checkNumber("leaseMs", options.leaseMs, 1000, true);
@@ -107,6 +116,7 @@ export interface Settings {
   maxBodyBytes: number;
   leaseMs: number;
   retainMs: number;
+  queue: DeliveryQueue | undefined;
   unknownEvents: "ignore" | "reject";
   allowed: ((ip: string | undefined) => boolean) | undefined;
   now: () => number;
@@ -126,6 +136,7 @@ export function resolveOptions(options: ReceiverOptions<Provider, EventCatalogue
     maxBodyBytes: options.maxBodyBytes ?? 1_048_576,
     leaseMs: options.leaseMs ?? 60_000,
     retainMs: options.retainMs ?? provider.retainMs,
+    queue: options.queue,
     unknownEvents: options.unknownEvents ?? "ignore",
     allowed: options.allowIps ? compileAllowlist(options.allowIps) : undefined,
     now: options.now ?? Date.now,

@@ -21,6 +21,8 @@ export interface Verified {
   event: WebhookEvent;
   /** False for a type outside a fixed catalogue (an unknown event, ignored). */
   known: boolean;
+  /** What the event's schema validated (before any transform): what a queue stores as `data`. */
+  input: unknown;
   /** The body's SHA-256 in hex, computed at most once. */
   bodyHash: () => string | Promise<string>;
 }
@@ -141,11 +143,12 @@ export function createVerify(settings: Settings): VerifyStep {
     const receivedAt = new Date(nowMs);
     if (auth.id === undefined && platform.name === "node" && !eagerId) {
       const event = new ReceivedEvent(bodyHash as () => string, described.type, timestamp, data, described.payload, providerName, receivedAt);
-      return { event, known, bodyHash };
+      return { event, known, input: described.data, bodyHash };
     }
     const withId = (id: string): Verified => ({
       event: { id, type: described.type, timestamp, data, payload: described.payload, provider: providerName, receivedAt },
       known,
+      input: described.data,
       bodyHash,
     });
     const id = auth.id ?? bodyHash();

@@ -11,7 +11,7 @@
  *
  * A transport's server builds its receivers with `buildApp()` so every row tests the same thing.
  */
-import { apindicators, createReceiver, tradingview, type Receiver } from "../../src/index.js";
+import { apindicators, createReceiver, tradingview, type DeliveryQueue, type Receiver } from "../../src/index.js";
 
 export const SECRET = "conformance-secret";
 export const TV_TOKEN = "conformance-token";
@@ -27,13 +27,13 @@ export interface ConformanceApp {
   local: Receiver<any, any>;
 }
 
-/** Builds the receivers of the conformance app, with a counter of handler runs. */
-export function buildApp(): ConformanceApp {
+/** Builds the receivers of the conformance app, with a counter of handler runs; with `queue`, /webhook enqueues (202) and a worker runs its handler. */
+export function buildApp(options: { queue?: DeliveryQueue } = {}): ConformanceApp {
   const counter = { count: 0 };
   const count = () => {
     counter.count++;
   };
-  const webhook = createReceiver({ provider: apindicators({ secret: SECRET }), maxBodyBytes: MAX_BODY });
+  const webhook = createReceiver({ provider: apindicators({ secret: SECRET }), maxBodyBytes: MAX_BODY, ...(options.queue ? { queue: options.queue } : {}) });
   webhook.on("signal.buy", count);
   const tv = createReceiver({ provider: tradingview({ token: TV_TOKEN }), maxBodyBytes: MAX_BODY });
   tv.on("tradingview.alert", count);
@@ -59,6 +59,8 @@ export interface Transport {
   name: string;
   /** Start the server; may take long (e.g. next build). */
   start(): Promise<RunningServer>;
+  /** /webhook answers 202 queued and a worker runs the handler (a receiver with a queue), instead of 200 processed. */
+  queued?: boolean;
   /** Cases this transport cannot express, with the reason (printed as a skip). */
   skip?: Partial<Record<string, string>>;
 }

@@ -5,11 +5,11 @@ import { createServer } from "node:http";
 import type express from "express";
 import { expressWebhook } from "../../../src/adapters/express.js";
 import { listenOnLoopback } from "../loopback.js";
-import { buildApp, type RunningServer } from "../spec.js";
+import { buildApp, type ConformanceApp, type RunningServer } from "../spec.js";
 
-/** Starts the conformance app on the given Express module, on a free loopback port. */
-export async function startExpress(expressModule: typeof express): Promise<RunningServer> {
-  const { counter, webhook, tv, denied, local } = buildApp();
+/** Starts the conformance app (default `buildApp()`) on the given Express module, on a free loopback port. */
+export async function startExpress(expressModule: typeof express, built: ConformanceApp = buildApp()): Promise<RunningServer> {
+  const { counter, webhook, tv, denied, local } = built;
   const app = expressModule();
   app.all("/webhook", expressWebhook(webhook));
   app.all("/tv", expressWebhook(tv));
