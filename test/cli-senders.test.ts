@@ -105,21 +105,31 @@ describe("send", () => {
   });
 });
 
+/** `tradehook listen` with these flags, as a child process, once it prints its address. */
+async function startListen(args: string[]): Promise<{ url: string; output: () => string; stop: () => Promise<void> }> {
+  const child: ChildProcessWithoutNullStreams = spawn(process.execPath, [BIN, "listen", "--port", "0", ...args], {
+    cwd: ROOT,
+    env: { ...process.env, NO_COLOR: "1" },
+  });
+  let out = "";
+  child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
+  child.stderr.on("data", (chunk: Buffer) => (out += chunk.toString()));
+  const stop = async () => {
+    child.kill("SIGINT");
+    if (child.exitCode === null && child.signalCode === null) await once(child, "exit");
+  };
+  while (!/listening on (http:\/\/\S+)/.test(out)) {
+    if (child.exitCode !== null) throw new Error(out);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return { url: /listening on (http:\/\/\S+)/.exec(out)![1]!, output: () => out, stop };
+}
+
 describe("listen", () => {
   it("receives a delivery Stripe's SDK signed, with the same flags", async () => {
-    const child: ChildProcessWithoutNullStreams = spawn(process.execPath, [BIN, "listen", "--port", "0", ...STRIPE_SCHEME, "--secret", SECRET], {
-      cwd: ROOT,
-      env: { ...process.env, NO_COLOR: "1" },
-    });
-    let out = "";
-    child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (out += chunk.toString()));
+    const listener = await startListen([...STRIPE_SCHEME, "--secret", SECRET]);
     try {
-      while (!/listening on (http:\/\/\S+)/.test(out)) {
-        if (child.exitCode !== null) throw new Error(out);
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      const url = /listening on (http:\/\/\S+)/.exec(out)![1]!;
+      const url = listener.url;
       const body = '{"type":"invoice.paid","id":"evt_2"}';
       const header = new Stripe("sk_test_x").webhooks.generateTestHeaderString({ payload: body, secret: SECRET });
       const reply = await send(url, { body, headers: { "content-type": "application/json", "stripe-signature": header } });
@@ -128,36 +138,23 @@ describe("listen", () => {
       const forged = await send(url, { body, headers: { "stripe-signature": forgedHeader } });
       expect(forged.status).toBe(401);
     } finally {
-      child.kill("SIGINT");
-      await once(child, "exit");
+      await listener.stop();
     }
   });
 });
 
 describe("listen with a sender that signs the URL", () => {
   it("verifies {url}-signed deliveries against the absolute URL it was called at, with no --public-url", async () => {
-    const child: ChildProcessWithoutNullStreams = spawn(
-      process.execPath,
-      [BIN, "listen", "--port", "0", "--no-inspector", "--provider", "hmac", "--signature-header", "X-Sig", "--signed-content", "{url}{body}", "--secret", "s"],
-      { cwd: ROOT, env: { ...process.env, NO_COLOR: "1" } },
-    );
-    let out = "";
-    child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (out += chunk.toString()));
+    const listener = await startListen(["--no-inspector", "--provider", "hmac", "--signature-header", "X-Sig", "--signed-content", "{url}{body}", "--secret", "s"]);
     try {
-      while (!/listening on (http:\/\/\S+)/.test(out)) {
-        if (child.exitCode !== null) throw new Error(out);
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      const url = /listening on (http:\/\/\S+)/.exec(out)![1]!;
+      const url = listener.url;
       const body = '{"type":"call.completed"}';
       const signed = await send(url, { body, headers: { "content-type": "application/json", "x-sig": hex("s", `${url}${body}`) } });
-      expect(signed.status, out).toBe(200);
+      expect(signed.status, listener.output()).toBe(200);
       const otherUrl = await send(url, { body, headers: { "content-type": "application/json", "x-sig": hex("s", `${url}?x=1${body}`) } });
       expect(otherUrl.status).toBe(401);
     } finally {
-      child.kill("SIGINT");
-      await once(child, "exit");
+      await listener.stop();
     }
   });
 });

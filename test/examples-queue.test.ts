@@ -4,13 +4,12 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
-import { Queue } from "bullmq";
-import { Redis } from "ioredis";
 import { afterAll, describe, expect, test } from "vitest";
 import { apindicators } from "../src/index.js";
 import { signDelivery } from "../src/testing/index.js";
 import { send } from "./conformance/client.js";
-import { fixtureJson, stopChildren } from "./helpers.js";
+import { fixtureJson } from "./helpers.js";
+import { stopAndRemoveQueue } from "./queue-cleanup.js";
 import { REDIS_URL, serviceAvailable } from "./services.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -32,20 +31,7 @@ function start(file: string, env: Record<string, string>) {
   return { output: () => output };
 }
 
-afterAll(async () => {
-  // SIGTERM as a process manager would; a process still running after 15 s is killed, so none outlives the run.
-  const stillRunning = [...children];
-  await Promise.race([stopChildren(children), new Promise((resolve) => setTimeout(resolve, 15_000))]);
-  for (const child of stillRunning) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-  if (!redisUp) return;
-  const queue = new Queue(QUEUE_NAME, { connection: { url: REDIS_URL } });
-  await queue.obliterate({ force: true }).catch(() => {});
-  await queue.close();
-  const redis = new Redis(REDIS_URL);
-  const keys = await redis.keys(`${QUEUE_NAME}:keys:*`);
-  if (keys.length) await redis.del(...keys);
-  redis.disconnect();
-});
+afterAll(() => stopAndRemoveQueue(children, QUEUE_NAME, redisUp));
 
 describe.skipIf(!redisUp)("examples/queue-worker", () => {
   test("the web process answers 202 queued and the worker places the order once", async () => {

@@ -7,12 +7,11 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { Queue } from "bullmq";
-import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { apindicators } from "../src/index.js";
 import { signDelivery } from "../src/testing/index.js";
-import { fixtureJson, freePort, readmeSection, stopChildren } from "./helpers.js";
+import { fixtureJson, freePort, readmeSection } from "./helpers.js";
+import { stopAndRemoveQueue } from "./queue-cleanup.js";
 import { REDIS_URL, serviceAvailable } from "./services.js";
 
 const section = readmeSection("queues");
@@ -41,20 +40,7 @@ beforeAll(() => {
   for (const code of blocks) writeFileSync(`${dir}${/^\/\/ (\w+\.ts)\n/.exec(code)![1]}`, code);
 });
 
-afterAll(async () => {
-  // SIGTERM as a process manager would; a process still running after 15 s is killed, so none outlives the run.
-  const stillRunning = [...children];
-  await Promise.race([stopChildren(children), new Promise((resolve) => setTimeout(resolve, 15_000))]);
-  for (const child of stillRunning) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-  if (!redisUp) return;
-  const queue = new Queue(QUEUE_NAME, { connection: { url: REDIS_URL } });
-  await queue.obliterate({ force: true }).catch(() => {});
-  await queue.close();
-  const redis = new Redis(REDIS_URL);
-  const keys = await redis.keys(`${QUEUE_NAME}:keys:*`);
-  if (keys.length) await redis.del(...keys);
-  redis.disconnect();
-});
+afterAll(() => stopAndRemoveQueue(children, QUEUE_NAME, redisUp));
 
 describe("README: Process later: queues", () => {
   it("has the receiver, web and worker files, and the Redis settings that keep acknowledged jobs", () => {
