@@ -304,6 +304,14 @@ describe("the core without bullmq", () => {
     expect(importers).toEqual(["bullmq.cjs", "bullmq.js"]);
   });
 
+  it("startWorker names what is missing: a receiver, or a BullMQ queue on it", () => {
+    expect(() => startWorker({} as never)).toThrow(/first argument must be a receiver from createReceiver/);
+    const inline = createReceiver({ provider: apindicators({ secret: SECRET }) });
+    expect(() => startWorker(inline)).toThrow(/the receiver has no BullMQ queue; create it with createReceiver\(\{ \.\.\., queue: bullmqQueue/);
+    expect(() => bullmqQueue({} as never)).toThrow(/options\.connection is required/);
+    expect(() => bullmqQueue({ connection: {}, jobs: { attempts: 0 } })).toThrow(/jobs\.attempts must be an integer >= 1, got 0/);
+  });
+
   it("refuses a queue option that is not a DeliveryQueue, naming the fix", () => {
     expect(() => createReceiver({ provider: apindicators({ secret: SECRET }), queue: {} as never })).toThrow(/queue must be a DeliveryQueue.*bullmqQueue/);
   });
