@@ -127,6 +127,15 @@ describe.skipIf(!redisUp)("tradehook/bullmq", () => {
     expect(jobs.map((job) => job.data.payload)).toEqual(expect.arrayContaining([{ ticker: "BTCUSDT", action: "buy", n: seq - 2 }, `BUY ETHUSDT ${seq - 1}`]));
   });
 
+  it("enqueues a known event even when the web process has no handler; an unknown type is 200 ignored", async () => {
+    const s = await setup("nohandler");
+    cleanup.push(s.close);
+    expect((await post(s.url, buy())).json).toMatchObject({ outcome: "queued" });
+    const unknown = await post(s.url, { ...buy(), event: "signal.hold" });
+    expect(unknown).toMatchObject({ status: 200, json: { ok: true, outcome: "ignored" } });
+    expect((await countJobs(s.queue.queue)).waiting).toBe(1);
+  });
+
   it("answers a second copy 200 duplicate and keeps one job", async () => {
     const s = await setup("dup");
     cleanup.push(s.close);
