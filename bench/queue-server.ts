@@ -6,7 +6,7 @@
  */
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import type { AddressInfo } from "node:net";
-import { performance } from "node:perf_hooks";
+import { monitorEventLoopDelay, performance } from "node:perf_hooks";
 import { Queue } from "bullmq";
 import express from "express";
 // The built package, as users run it, typed by its sources so the typecheck does not need dist/ built first.
@@ -21,6 +21,10 @@ const connection = { url: process.env.REDIS_URL ?? "redis://127.0.0.1:6379" };
 const name = process.env.QUEUE!;
 const KEY = Buffer.from(SECRET);
 const now = () => performance.timeOrigin + performance.now();
+// How late this process's event loop ran (descheduled, GC, long tasks): reported with the timings.
+const loop = monitorEventLoopDelay({ resolution: 5 });
+loop.enable();
+const loopDelay = () => ({ p50: loop.percentile(50) / 1e6, p99: loop.percentile(99) / 1e6, max: loop.max / 1e6 });
 
 if (kind === "tradehook") {
   const queue = bullmqQueue({ connection, name });
@@ -36,7 +40,7 @@ if (kind === "tradehook") {
     return result;
   } };
   process.on("message", (message) => {
-    if (message === "report") process.send!({ acked: [...acked] });
+    if (message === "report") process.send!({ acked: [...acked], loop: loopDelay() });
   });
   const app = express();
   app.post("/webhook", expressWebhook(timed));
@@ -74,8 +78,9 @@ if (kind === "tradehook") {
   });
   const worker = startWorker(receiver, { concurrency: Number(process.env.CONCURRENCY ?? 1) });
   await worker.ready();
+  loop.reset();
   process.on("message", (message) => {
-    if (message === "report") process.send!({ started: [...started] });
+    if (message === "report") process.send!({ started: [...started], loop: loopDelay() });
   });
   process.send!({ ready: true });
 } else {

@@ -138,7 +138,9 @@ async function ackToStart(log: (line: string) => void, RATE: number, concurrency
   const ackLatency: number[] = [];
   let failures = 0;
   try {
-    const total = RATE * STEADY_SECONDS;
+    // The first second warms the web process, the worker and Redis (as autocannon's warm-up run does above); it is not counted.
+    const warmup = RATE;
+    const total = RATE * STEADY_SECONDS + warmup;
     const pending: Promise<void>[] = [];
     const begin = now();
     let sent = 0;
@@ -147,14 +149,17 @@ async function ackToStart(log: (line: string) => void, RATE: number, concurrency
       for (; sent < due; sent++) {
         const { body, headers } = delivery();
         const at = now();
+        const counted = sent >= warmup;
         pending.push(
           post(url, body, headers).then(({ status, text }) => {
             const ackAt = now();
             const id = (JSON.parse(text) as { id?: string }).id;
             if (status !== 202 || !id) failures++;
             else {
-              acked.set(id, ackAt);
-              ackLatency.push(ackAt - at);
+              if (counted) {
+                acked.set(id, ackAt);
+                ackLatency.push(ackAt - at);
+              }
             }
           }, () => void failures++),
         );
@@ -164,13 +169,16 @@ async function ackToStart(log: (line: string) => void, RATE: number, concurrency
     const sendSeconds = (now() - begin) / 1000;
     await Promise.all(pending);
     await new Promise((resolve) => setTimeout(resolve, 3000));
-    const ask = <T>(child: ChildProcess, key: string) => {
-      const answer = new Promise<T>((resolve) => child.once("message", (m) => resolve((m as Record<string, T>)[key]!)));
+    type Loop = { p50: number; p99: number; max: number };
+    const ask = <T>(child: ChildProcess) => {
+      const answer = new Promise<T>((resolve) => child.once("message", (m) => resolve(m as T)));
       child.send("report");
       return answer;
     };
-    const started = new Map(await ask<[string, number][]>(worker.child, "started"));
-    const ackedAtWeb = new Map(await ask<[string, number][]>(web.child, "acked"));
+    const workerReport = await ask<{ started: [string, number][]; loop: Loop }>(worker.child);
+    const webReport = await ask<{ acked: [string, number][]; loop: Loop }>(web.child);
+    const started = new Map(workerReport.started);
+    const ackedAtWeb = new Map(webReport.acked);
     const matched = [...acked].filter(([id]) => started.has(id) && ackedAtWeb.has(id));
     const deltas = matched.map(([id]) => started.get(id)! - ackedAtWeb.get(id)!);
     // A worker slower than the arrival rate shows as a delay that grows through the run.
@@ -180,9 +188,9 @@ async function ackToStart(log: (line: string) => void, RATE: number, concurrency
     const starts = [...started.values()].sort((x, y) => x - y);
     const startsPerSecond = starts.length > 1 ? (starts.length - 1) / ((starts.at(-1)! - starts[0]!) / 1000) : 0;
     const rate = total / sendSeconds;
-    log(`  steady: ${total} sent in ${sendSeconds.toFixed(1)} s (${Math.round(rate)}/s), ${acked.size} acknowledged, ${failures} failed, ${deltas.length} started`);
+    log(`  steady: ${total} sent in ${sendSeconds.toFixed(1)} s (${Math.round(rate)}/s; the first ${warmup} not counted), ${acked.size} acknowledged, ${failures} failed, ${deltas.length} started`);
     return {
-      sent: total,
+      sent: total - warmup,
       rate,
       acknowledged: acked.size,
       started: deltas.length,
@@ -197,6 +205,8 @@ async function ackToStart(log: (line: string) => void, RATE: number, concurrency
       startsPerSecond,
       target: RATE,
       concurrency,
+      workerLoop: workerReport.loop,
+      webLoop: webReport.loop,
     };
   } finally {
     await stop(web.child);
@@ -271,12 +281,14 @@ const lines = [
   "One web process and one worker process; the worker records when each handler starts. Delay = handler start (in the worker) -",
   "the moment the web process had its 202 ready (`receiver.handle` returned), both `performance.timeOrigin + performance.now()` on one machine.",
   "Negative delays: the worker saw the job before the web process finished its answer (the job is visible once added, before the claim completes).",
+  "Each run sends one second of deliveries first to warm the processes up; those are not counted.",
   "Concurrency 1 (events start in arrival order) takes one job per Redis round trip; concurrency 8 overlaps them. The last row runs at a fifth of the target rate.",
   "A delay that grows from the first fifth of the run to the last means the worker started fewer handlers per second than arrived: a backlog, not hand-off latency.",
+  "Event-loop delay (`monitorEventLoopDelay`, whole run): how late each process ran its callbacks; on a busy machine that is mostly time descheduled, and every job queued behind it waits as long.",
   "",
-  "| rate asked / sent | worker concurrency | acknowledged | handler starts/s | ack p50 / p99 ms (client) | delay p50 ms | delay p99 ms | delay p50, first / last fifth | target |",
-  "|---|---:|---:|---:|---:|---:|---:|---:|---|",
-  ...steadyRuns.map((r) => `| ${r.target} / ${Math.round(r.rate)} | ${r.concurrency} | ${r.acknowledged} of ${r.sent} | ${Math.round(r.startsPerSecond)} | ${ms(r.ackP50)} / ${ms(r.ackP99)} | ${ms(r.p50)} | ${ms(r.p99)} | ${ms(r.firstFifthP50)} / ${ms(r.lastFifthP50)} | ${r.target === RATE && r.concurrency === 1 ? `p50 < 5: ${verdict(r.p50 < 5)}, p99 < 25: ${verdict(r.p99 < 25)}` : "(for comparison)"} |`),
+  "| rate asked / sent | worker concurrency | acknowledged | handler starts/s | ack p50 / p99 ms (client) | delay p50 ms | delay p99 ms | delay p50, first / last fifth | event-loop delay p99 / max ms, web; worker | target |",
+  "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+  ...steadyRuns.map((r) => `| ${r.target} / ${Math.round(r.rate)} | ${r.concurrency} | ${r.acknowledged} of ${r.sent} | ${Math.round(r.startsPerSecond)} | ${ms(r.ackP50)} / ${ms(r.ackP99)} | ${ms(r.p50)} | ${ms(r.p99)} | ${ms(r.firstFifthP50)} / ${ms(r.lastFifthP50)} | ${ms(r.webLoop.p99)} / ${ms(r.webLoop.max)}; ${ms(r.workerLoop.p99)} / ${ms(r.workerLoop.max)} | ${r.target === RATE && r.concurrency === 1 ? `p50 < 5: ${verdict(r.p50 < 5)}, p99 < 25: ${verdict(r.p99 < 25)}` : "(for comparison)"} |`),
   "",
 ];
 writeFileSync(REPORT, `${lines.join("\n")}\n`);

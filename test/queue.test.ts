@@ -127,6 +127,15 @@ describe.skipIf(!redisUp)("tradehook/bullmq", () => {
     expect(jobs.map((job) => job.data.payload)).toEqual(expect.arrayContaining([{ ticker: "BTCUSDT", action: "buy", n: seq - 2 }, `BUY ETHUSDT ${seq - 1}`]));
   });
 
+  it("enqueues a known event even when the web process has no handler; an unknown type is 200 ignored", async () => {
+    const s = await setup("nohandler");
+    cleanup.push(s.close);
+    expect((await post(s.url, buy())).json).toMatchObject({ outcome: "queued" });
+    const unknown = await post(s.url, { ...buy(), event: "signal.hold" });
+    expect(unknown).toMatchObject({ status: 200, json: { ok: true, outcome: "ignored" } });
+    expect((await countJobs(s.queue.queue)).waiting).toBe(1);
+  });
+
   it("answers a second copy 200 duplicate and keeps one job", async () => {
     const s = await setup("dup");
     cleanup.push(s.close);
@@ -302,6 +311,14 @@ describe("the core without bullmq", () => {
       .filter((file) => /\.(c?js)$/.test(file) && /from ["']bullmq["']|require\(["']bullmq["']\)/.test(readFileSync(new URL(file, dist), "utf8")))
       .sort();
     expect(importers).toEqual(["bullmq.cjs", "bullmq.js"]);
+  });
+
+  it("startWorker names what is missing: a receiver, or a BullMQ queue on it", () => {
+    expect(() => startWorker({} as never)).toThrow(/first argument must be a receiver from createReceiver/);
+    const inline = createReceiver({ provider: apindicators({ secret: SECRET }) });
+    expect(() => startWorker(inline)).toThrow(/the receiver has no BullMQ queue; create it with createReceiver\(\{ \.\.\., queue: bullmqQueue/);
+    expect(() => bullmqQueue({} as never)).toThrow(/options\.connection is required/);
+    expect(() => bullmqQueue({ connection: {}, jobs: { attempts: 0 } })).toThrow(/jobs\.attempts must be an integer >= 1, got 0/);
   });
 
   it("refuses a queue option that is not a DeliveryQueue, naming the fix", () => {

@@ -138,7 +138,8 @@ function hooksOf(receiver: unknown): WorkerHooks & { queue: BullmqDeliveryQueue 
   const hooks = (receiver as Record<symbol, WorkerHooks | undefined> | null)?.[WORKER_HOOKS];
   if (!hooks) throw new TypeError("startWorker: the first argument must be a receiver from createReceiver()");
   const queue = hooks.queue as Partial<BullmqDeliveryQueue> | undefined;
-  if (!queue || !(queue.queue instanceof Queue) || !queue.connection) {
+  // Duck-typed, not instanceof: a second copy of bullmq (or of tradehook) must still fit.
+  if (!queue || typeof queue.queue?.add !== "function" || typeof queue.name !== "string" || !queue.connection || !queue.jobs) {
     throw new TypeError("startWorker: the receiver has no BullMQ queue; create it with createReceiver({ ..., queue: bullmqQueue({ connection }) })");
   }
   return hooks as WorkerHooks & { queue: BullmqDeliveryQueue };

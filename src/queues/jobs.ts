@@ -160,7 +160,9 @@ export async function removeJob(queue: Queue, id: string): Promise<boolean> {
 
 /**
  * Opens a tradehook queue by Redis URL for reading and repair; BullMQ is loaded only now, so
- * tools that never open a queue do not need it installed. Close it when done.
+ * tools that never open a queue do not need it installed. Commands fail at once while Redis is
+ * unreachable. `reconnect: false` (the default, for one-shot commands) gives up on the first
+ * connection error; a long-lived view (the inspector) passes `reconnect: true`. Close it when done.
  *
  * @example
  * ```ts
@@ -169,7 +171,7 @@ export async function removeJob(queue: Queue, id: string): Promise<boolean> {
  * await queue.close();
  * ```
  */
-export async function openJobsQueue(redisUrl: string, name: string = DEFAULT_QUEUE_NAME): Promise<Queue> {
+export async function openJobsQueue(redisUrl: string, name: string = DEFAULT_QUEUE_NAME, options: { reconnect?: boolean } = {}): Promise<Queue> {
   let bullmq: typeof import("bullmq");
   try {
     bullmq = await import("bullmq");
@@ -178,6 +180,6 @@ export async function openJobsQueue(redisUrl: string, name: string = DEFAULT_QUE
   }
   const url = new URL(redisUrl);
   if (url.protocol !== "redis:" && url.protocol !== "rediss:") throw new Error(`--redis must be a redis:// or rediss:// URL, got ${url.protocol}`);
-  // Fail fast rather than queue commands while Redis is unreachable.
-  return new bullmq.Queue(name, { connection: { url: redisUrl, enableOfflineQueue: false, maxRetriesPerRequest: 1, retryStrategy: () => null } });
+  const connection = { url: redisUrl, enableOfflineQueue: false, maxRetriesPerRequest: 1, ...(options.reconnect ? {} : { retryStrategy: () => null }) };
+  return new bullmq.Queue(name, { connection });
 }
