@@ -53,9 +53,14 @@ async function typeCheck(folder: string, files: Record<string, string>, extra: R
   return { code, out };
 }
 
-/** Each block is its own module, named after its README line so errors point at it. */
+/**
+ * Each block is its own module, named after its README line so errors point at it, or after the
+ * file it names on its first line (`// worker.ts`) when blocks import each other.
+ */
 const asModules = (blocks: { line: number; code: string }[]) =>
-  Object.fromEntries(blocks.map(({ line, code }) => [`readme-line-${line}.ts`, /^(import|export) /m.test(code) ? code : `${code}\nexport {};\n`]));
+  Object.fromEntries(
+    blocks.map(({ line, code }) => [/^\/\/ (\w[\w-]*\.ts)\n/.exec(code)?.[1] ?? `readme-line-${line}.ts`, /^(import|export) /m.test(code) ? code : `${code}\nexport {};\n`]),
+  );
 
 describe("README.md's TypeScript blocks", () => {
   const blocks = readmeTsBlocks(readme);
