@@ -345,7 +345,8 @@
   const when = (iso) => {
     if (!iso) return "-";
     const d = new Date(iso);
-    return `${d.toLocaleDateString(undefined, { month: "short", day: "numeric" })} ${clock(d.getTime()).slice(0, 8)}`;
+    // The day in its own span, which a narrow window hides.
+    return [el("span", { class: "day" }, `${d.toLocaleDateString(undefined, { month: "short", day: "numeric" })} `), clock(d.getTime()).slice(0, 8)];
   };
   const jobSay = (text) => { $("jobs-say").hidden = !text; $("jobs-say").textContent = text; };
 
@@ -381,6 +382,7 @@
     const shown = data.failed.length < data.counts.failed ? ` (newest ${data.failed.length} of ${data.counts.failed})` : "";
     $("jobs-failed-h").textContent = `Failed jobs${shown}`;
     $("jobs-empty").hidden = data.failed.length > 0;
+    $("jobs-table").hidden = data.failed.length === 0;
     // Rebuilt only when something changed, keeping focus on the same job's button.
     const key = JSON.stringify(data.failed);
     if (key === jobs.key) return;
