@@ -13,7 +13,7 @@ import { apindicators, createReceiver, MemoryStore } from "../src/index.js";
 import { bullmqQueue, startWorker, type TradehookWorker } from "../src/queues/bullmq.js";
 import { signDelivery } from "../src/testing/index.js";
 import { chromiumAvailable, launchChromium } from "./browser.js";
-import { REDIS_URL, serviceAvailable } from "./services.js";
+import { closedPort, REDIS_URL, serviceAvailable } from "./services.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const BIN = join(ROOT, "dist/cli/index.js");
@@ -164,5 +164,43 @@ describe.skipIf(!available)("the Jobs view in headless Chromium", () => {
     expect(await page.locator("#jobs-empty").isVisible()).toBe(true);
     expect(await page.locator("#jobs-retry-all").isDisabled()).toBe(true);
     await page.screenshot({ path: join(SHOTS, "jobs-all-retried.png") });
+  });
+});
+
+describe.skipIf(!chromiumAvailable())("the Jobs view when Redis cannot be reached", () => {
+  it("says so in the view, and the deliveries go on", async () => {
+    const port = await closedPort();
+    const child = spawn(process.execPath, [BIN, "listen", "--provider", "apindicators", "--port", "0", "--queue", `redis://:hunter2-pass@127.0.0.1:${port}`], {
+      cwd: ROOT,
+      env: { ...process.env, NO_COLOR: "1", TRADEHOOK_SECRET: SECRET },
+    });
+    let out = "";
+    child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
+    const browser = await launchChromium();
+    try {
+      const origin = await until(() => /inspector on (http:\/\/127\.0\.0\.1:\d+)\//.exec(out)?.[1]);
+      const page = await browser.context.newPage();
+      await page.goto(`${origin}/`);
+      await page.getByRole("tab", { name: /Jobs/ }).click();
+      const alert = page.getByRole("alert");
+      await alert.waitFor();
+      expect(await alert.innerText()).toBe(`Cannot read the queue: cannot reach Redis at redis://:***@127.0.0.1:${port}. Retrying every few seconds; deliveries are not affected.`);
+      expect(await page.locator("#jobs-retry-all").isDisabled()).toBe(true);
+      // No numbers beside the error, none on the tab.
+      expect(await page.locator("#jobs-counts").isHidden()).toBe(true);
+      expect(await page.locator("#jobs-count").innerText()).toBe("–");
+      mkdirSync(SHOTS, { recursive: true });
+      await page.screenshot({ path: join(SHOTS, "jobs-redis-down.png") });
+      expect(await page.content()).not.toContain("hunter2-pass");
+      const payload = { event: "signal.buy", timestamp: new Date().toISOString(), data: { pair: "BTCUSDT", side: "buy", score: 0.4, market_type: "trending", interval: "1h" } };
+      const { body, headers } = signDelivery(apindicators({ secret: SECRET }), payload);
+      expect((await fetch(`${origin}/webhook`, { method: "POST", headers, body })).status).toBe(200);
+      await page.getByRole("tab", { name: /Deliveries/ }).click();
+      await page.locator("#rows tr", { hasText: "processed" }).waitFor();
+    } finally {
+      await browser.close();
+      child.kill("SIGINT");
+      await new Promise((resolve) => child.once("exit", resolve));
+    }
   });
 });

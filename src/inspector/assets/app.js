@@ -365,9 +365,14 @@
       renderJobs(await jobsCall(""));
       $("jobs-error").hidden = true;
     } catch (error) {
+      const text = `Cannot read the queue: ${error.message}. Retrying every few seconds; deliveries are not affected.`;
+      // The same text is not set again, so a screen reader does not repeat the alert every poll.
+      if ($("jobs-error").hidden || $("jobs-error").textContent !== text) $("jobs-error").textContent = text;
       $("jobs-error").hidden = false;
-      $("jobs-error").textContent = `Cannot read the queue: ${error.message}. Retrying every few seconds; deliveries are not affected.`;
+      // No stale numbers beside the error: the view shows again once Redis answers.
       $("jobs-at").textContent = "";
+      $("jobs-count").textContent = "–";
+      $("jobs-body").hidden = true;
       $("jobs-retry-all").disabled = true;
     } finally {
       jobs.busy = false;
@@ -375,6 +380,7 @@
   }
 
   function renderJobs(data) {
+    $("jobs-body").hidden = false;
     $("jobs-at").textContent = `updated ${clock(Date.parse(data.at)).slice(0, 8)}`;
     $("jobs-count").textContent = String(data.counts.failed);
     $("jobs-retry-all").disabled = data.counts.failed === 0;
