@@ -11,6 +11,7 @@ import { apindicators, createReceiver, MemoryStore } from "../src/index.js";
 import { bullmqQueue, startWorker } from "../src/queues/bullmq.js";
 import { signDelivery } from "../src/testing/index.js";
 import { type PrivateServer, privateServerUnavailable, startPrivateRedis } from "./private-services.js";
+import { readmeSection } from "./helpers.js";
 import { closedPort, REDIS_URL, serviceAvailable } from "./services.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -169,6 +170,19 @@ describe.skipIf(!redisUp)("the Jobs view over a real queue", () => {
     const all = await api(listener.origin, "jobs/retry-failed", "POST");
     expect(all).toEqual({ status: 200, body: { ok: true, retried: 1 } });
     expect((await api(listener.origin, "jobs")).body.counts).toMatchObject({ waiting: 2, failed: 0 });
+  });
+});
+
+describe.skipIf(!redisUp || REDIS_URL !== "redis://127.0.0.1:6379")("README", () => {
+  it("the inspector section's listen --queue command starts a Jobs view as written (read only)", async () => {
+    const line = /^tradehook listen (.*--queue .*)$/m.exec(readmeSection("inspector"))![1]!;
+    const args = line.split(/\s+/);
+    expect(args).toEqual(["--provider", "apindicators", "--queue", "redis://127.0.0.1:6379", "--queue-name", "signals"]);
+    const listener = await listen(args.slice(2));
+    expect(listener.output()).toContain("jobs of queue signals on redis://127.0.0.1:6379");
+    const jobs = await api(listener.origin, "jobs");
+    expect(jobs.status).toBe(200);
+    expect(Object.keys(jobs.body.counts)).toEqual(["waiting", "active", "delayed", "prioritized", "completed", "failed"]);
   });
 });
 
