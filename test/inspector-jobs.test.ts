@@ -117,6 +117,7 @@ describe.skipIf(!redisUp)("the Jobs view over a real queue", () => {
 
   it("announces the queue on start and in the page's config, without the Redis password", async () => {
     expect(listener.output()).toContain(`jobs of queue ${NAME} on ${REDIS_URL}`);
+    expect(listener.output()).not.toContain("no inspector");
     const config = await api(listener.origin, "config");
     expect(config.body.jobs).toEqual({ queue: NAME, redis: new URL(REDIS_URL).toString(), listed: 100 });
   });
@@ -193,6 +194,12 @@ describe("without --queue, and with Redis unreachable, hung or back", () => {
     const jobs = await api(listener.origin, "jobs");
     expect(jobs.status).toBe(404);
     expect(jobs.body.error.message).toContain("tradehook listen --queue <redis url>");
+  });
+
+  it("says --queue is ignored when the inspector is not served", async () => {
+    const listener = await listen(["--no-inspector", "--queue", "redis://127.0.0.1:6379"]);
+    expect(listener.output()).toContain("--queue is ignored: the Jobs view is part of the inspector, which is not served");
+    expect(listener.output()).not.toContain("jobs of queue");
   });
 
   it("refuses a --queue that is not a Redis URL, and --queue-name alone", async () => {

@@ -155,9 +155,9 @@ export async function runListen(argv: readonly string[], io: Io, signals: NodeJS
   io.out(`${io.style.bold("tradehook listening on")} ${io.style.cyan(`${server.origin}${path}`)} (${cli.name})`);
   if (forward) io.out(`forwarding verified deliveries to ${forward.href}`);
   if (inspector) io.out(`inspector on ${io.style.cyan(`${server.origin}/`)}`);
+  else if (values["no-inspector"] !== true) io.out(io.style.dim(`no inspector: ${host} is not a loopback address`));
   if (inspector && jobs) io.out(`jobs of queue ${jobs.name} on ${shownRedisUrl(jobs.url)} in the inspector's Jobs tab`);
   else if (jobs) io.out(io.style.dim("--queue is ignored: the Jobs view is part of the inspector, which is not served"));
-  else if (values["no-inspector"] !== true) io.out(io.style.dim(`no inspector: ${host} is not a loopback address`));
   io.out(io.style.dim("Ctrl-C to stop"));
 
   await new Promise<void>((resolve) => {
