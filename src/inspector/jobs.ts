@@ -51,7 +51,8 @@ export class JobsView {
   readonly #source: JobsSource;
   readonly #redact: Redactor;
   #queue: Promise<Queue> | undefined;
-  #snapshot: Promise<JobsAnswer> | undefined;
+  #raw: Queue | undefined;
+  #reading: Promise<JobsAnswer> | undefined;
   #closed = false;
 
   constructor(source: JobsSource, redact: Redactor) {
@@ -66,6 +67,7 @@ export class JobsView {
 
   #open(): Promise<Queue> {
     this.#queue ??= openJobsQueue(this.#source.url, this.#source.name).then(async (queue) => {
+      this.#raw = queue;
       // Errors surface through the bounded calls; an unhandled 'error' event would end the listener.
       queue.on("error", () => {});
       await queue.waitUntilReady();
@@ -74,20 +76,26 @@ export class JobsView {
     return this.#queue;
   }
 
-  /** Drops the connection after a failure, so the next request connects again (Redis may be back). */
-  #reset(): void {
-    const queue = this.#queue;
+  /** Drops the connection after an error (refused, closed), so the next request connects again: Redis may be back. */
+  #reset(opened: Promise<Queue>): void {
+    if (this.#queue !== opened) return;
+    const raw = this.#raw;
+    this.#raw = undefined;
     this.#queue = undefined;
-    queue?.then((q) => q.close().catch(() => {}), () => {});
+    raw?.disconnect().catch(() => {});
   }
 
-  async #run<T>(ms: number, work: (queue: Queue) => Promise<T>): Promise<T | JobsAnswer> {
+  /**
+   * Runs `work` on the queue, answering within `ms`. A timeout keeps the connection and lets the
+   * work finish in the background (a hung Redis answers once it wakes); opening a new connection
+   * each poll instead would pile up sockets a hung server never closes.
+   */
+  async #run<T>(ms: number, work: Promise<T> | ((queue: Queue) => Promise<T>)): Promise<T | JobsAnswer> {
     if (this.#closed) return { status: 503, body: { ok: false, error: { message: "the listener is stopping" } } };
     const where = shownRedisUrl(this.#source.url);
     try {
-      return await bounded(this.#open().then(work), ms);
+      return await bounded(typeof work === "function" ? this.#attempt(work) : work, ms);
     } catch (error) {
-      this.#reset();
       const message =
         error instanceof Timeout
           ? `Redis at ${where} did not answer within ${ms / 1000} s`
@@ -98,26 +106,42 @@ export class JobsView {
     }
   }
 
-  /** Counts per state and the newest failed jobs. Concurrent requests share one read. */
+  #attempt<T>(work: (queue: Queue) => Promise<T>): Promise<T> {
+    const opened = this.#open();
+    const attempt = opened.then(work);
+    attempt.catch(() => this.#reset(opened));
+    return attempt;
+  }
+
+  async #read(): Promise<JobsAnswer> {
+    const [counts, failed] = await this.#attempt((queue) => Promise.all([countJobs(queue), listJobs(queue, { state: "failed", limit: FAILED_LISTED })]));
+    const rows = failed.map((job) => ({
+      id: job.id,
+      eventId: job.eventId,
+      type: job.type,
+      provider: job.provider,
+      attemptsMade: job.attemptsMade,
+      attempts: job.attempts,
+      // A handler's own text: shown to this machine's operator only, any configured secret masked.
+      failedReason: job.failedReason === undefined ? undefined : this.#redact.text(job.failedReason),
+      createdAt: job.createdAt,
+      processedAt: job.processedAt,
+      finishedAt: job.finishedAt,
+    }));
+    return { status: 200, body: { ok: true, queue: this.#source.name, counts, failed: rows, listed: FAILED_LISTED, at: new Date().toISOString() } };
+  }
+
+  /** Counts per state and the newest failed jobs. Requests share one read until it settles, however long Redis takes. */
   snapshot(): Promise<JobsAnswer> {
-    this.#snapshot ??= this.#run(JOBS_READ_TIMEOUT_MS, async (queue) => {
-      const [counts, failed] = await Promise.all([countJobs(queue), listJobs(queue, { state: "failed", limit: FAILED_LISTED })]);
-      const rows = failed.map((job) => ({
-        id: job.id,
-        eventId: job.eventId,
-        type: job.type,
-        provider: job.provider,
-        attemptsMade: job.attemptsMade,
-        attempts: job.attempts,
-        // A handler's own text: shown to this machine's operator only, any configured secret masked.
-        failedReason: job.failedReason === undefined ? undefined : this.#redact.text(job.failedReason),
-        createdAt: job.createdAt,
-        processedAt: job.processedAt,
-        finishedAt: job.finishedAt,
-      }));
-      return { status: 200, body: { ok: true, queue: this.#source.name, counts, failed: rows, listed: FAILED_LISTED, at: new Date().toISOString() } };
-    }).finally(() => (this.#snapshot = undefined));
-    return this.#snapshot;
+    if (!this.#reading) {
+      const reading = this.#read();
+      this.#reading = reading;
+      reading.then(
+        () => (this.#reading = undefined),
+        () => (this.#reading = undefined),
+      );
+    }
+    return this.#run(JOBS_READ_TIMEOUT_MS, this.#reading);
   }
 
   /** Moves one failed job back to waiting. */
@@ -139,8 +163,10 @@ export class JobsView {
   /** Closes the connection. */
   async close(): Promise<void> {
     this.#closed = true;
-    const queue = this.#queue;
+    const raw = this.#raw;
+    this.#raw = undefined;
     this.#queue = undefined;
-    await queue?.then((q) => q.close(), () => {}).catch(() => {});
+    // Bounded: a hung Redis must not keep the listener from stopping.
+    if (raw) await bounded(raw.close(), JOBS_READ_TIMEOUT_MS).catch(() => raw.disconnect().catch(() => {}));
   }
 }
