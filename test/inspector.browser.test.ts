@@ -106,6 +106,8 @@ describe.skipIf(!available)("the inspector in headless Chromium", () => {
     await expect(row("duplicate").getByRole("img", { name: "duplicate delivery" }).count()).resolves.toBe(1);
     await expect(row("processed").getByRole("img", { name: "timestamp fresh" }).count()).resolves.toBe(1);
     await page.screenshot({ path: join(SHOTS, "list.png") });
+    // Without --queue there is no Jobs view (test/inspector-jobs.browser.test.ts has it).
+    expect(await page.getByRole("tab").count()).toBe(1);
   });
 
   it("opens a forged delivery: the diagnosis names the cause, the signature is masked, the secret is nowhere", async () => {

@@ -100,13 +100,14 @@ describe("serving the page", () => {
     expect(total).toBeLessThan(50 * 1024);
   });
 
-  it("README's inspector section shows a committed PNG screenshot under 100 KB and says when the Jobs view comes", () => {
+  it("README's inspector section shows a committed PNG screenshot under 100 KB and describes the Jobs view", () => {
     const section = readmeSection("inspector");
     const image = /!\[[^\]]+\]\(([^)]+\.png)\)/.exec(section)![1]!;
     const bytes = readFileSync(join(ROOT, image));
     expect(bytes.subarray(1, 4).toString()).toBe("PNG");
     expect(statSync(join(ROOT, image)).size).toBeLessThan(100 * 1024);
     expect(section).toContain("Jobs view");
+    expect(section).toContain("--queue redis://");
   });
 
   it("keeps src/inspector/assets.ts in step with src/inspector/assets/", async () => {

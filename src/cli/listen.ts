@@ -1,5 +1,7 @@
 /** @module `tradehook listen`: a local receiver for any provider that prints one line per delivery and can forward verified deliveries to your app. */
 import { createInspector, type Inspector, isLoopback } from "../inspector/index.js";
+import { shownRedisUrl } from "../inspector/jobs.js";
+import { DEFAULT_QUEUE_NAME } from "../queues/jobs.js";
 import { createReceiver } from "../receiver/index.js";
 import { integerOption, parseCommand, parseHttpUrl, secondsOption, stringOption, UsageError } from "./args.js";
 import { clockTime, type Io, pad, type Style } from "./format.js";
@@ -12,7 +14,9 @@ export const LISTEN_HELP = `Usage: tradehook listen --provider <name> --secret <
 Runs a webhook receiver on this machine and prints one line per delivery:
 time, status, outcome or error code, event type, id, duration.
 On a loopback address it also serves the inspector at / on the same port: every
-delivery live, why it failed, replay, copy as curl. Stop it with Ctrl-C.
+delivery live, why it failed, replay, copy as curl; with --queue, a Jobs view of
+your BullMQ queue (counts per state, failed jobs and their reasons, retry).
+Stop it with Ctrl-C.
 
 ${PROVIDER_HELP}
 
@@ -25,6 +29,9 @@ Options:
   --tolerance <seconds>        freshness window (default the provider's, 300)
   --max-body-bytes <n>         body cap (default 1048576)
   --no-inspector               do not serve the inspector page
+  --queue <redis url>          show the Jobs view of the queue your app hands events to
+                               (bullmqQueue; needs bullmq and ioredis installed)
+  --queue-name <name>          that queue's name (default ${DEFAULT_QUEUE_NAME})
   -h, --help                   show this help
 
 Examples:
@@ -32,7 +39,8 @@ Examples:
   tradehook listen --provider standard-webhooks
   tradehook listen --provider apindicators --secret s3cret --port 9000
   tradehook listen --provider tradingview --secret tv-token --forward http://localhost:3000/webhooks/tv
-  tradehook listen --provider hmac --secret s3cret --signature-header X-Signature --prefix sha256=`;
+  tradehook listen --provider hmac --secret s3cret --signature-header X-Signature --prefix sha256=
+  tradehook listen --provider apindicators --queue redis://127.0.0.1:6379 --queue-name signals`;
 
 const OPTIONS = {
   ...PROVIDER_FLAGS,
@@ -43,6 +51,8 @@ const OPTIONS = {
   tolerance: { type: "string" },
   "max-body-bytes": { type: "string" },
   "no-inspector": { type: "boolean" },
+  queue: { type: "string" },
+  "queue-name": { type: "string" },
 } as const;
 
 // A body-hash id is 64 hex characters; its first twelve identify it in a terminal.
@@ -73,6 +83,24 @@ export function formatRecord(record: DeliveryRecord, style: Style): string {
   return cells.filter((cell, i) => i < 5 || cell !== "").join("  ").trimEnd();
 }
 
+function readQueue(values: Parameters<typeof stringOption>[0]): { url: string; name: string } | undefined {
+  const url = stringOption(values, "queue");
+  const name = stringOption(values, "queue-name");
+  if (url === undefined) {
+    if (name !== undefined) throw new UsageError("listen: --queue-name needs --queue <redis url>");
+    return undefined;
+  }
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(url);
+  } catch {}
+  if (!parsed || (parsed.protocol !== "redis:" && parsed.protocol !== "rediss:")) {
+    throw new UsageError(`listen: --queue takes the Redis URL of the queue (redis://host:6379), got ${JSON.stringify(parsed ? shownRedisUrl(url) : url)}; name the queue with --queue-name`);
+  }
+  if (name !== undefined && name.trim() === "") throw new UsageError("listen: --queue-name must not be empty");
+  return { url, name: name ?? DEFAULT_QUEUE_NAME };
+}
+
 /** Runs `tradehook listen`; resolves with the exit code once stopped by SIGINT or SIGTERM. */
 export async function runListen(argv: readonly string[], io: Io, signals: NodeJS.EventEmitter = process): Promise<number> {
   const { values } = parseCommand("listen", argv, OPTIONS);
@@ -89,6 +117,7 @@ export async function runListen(argv: readonly string[], io: Io, signals: NodeJS
   const forward = forwardRaw === undefined ? undefined : parseHttpUrl("listen", "forward", forwardRaw);
   const tolerance = secondsOption("listen", values, "tolerance");
   const maxBodyBytes = integerOption("listen", values, "max-body-bytes", 1_048_576, 1, 2 ** 31 - 1);
+  const jobs = readQueue(values);
 
   const receiver = createReceiver({
     provider: cli.build(cli.secrets),
@@ -101,7 +130,7 @@ export async function runListen(argv: readonly string[], io: Io, signals: NodeJS
 
   // A page that replays signed deliveries is for this machine only: never served on a public address.
   const inspector: Inspector | undefined =
-    values["no-inspector"] === true || !isLoopback(host) ? undefined : createInspector({ cli, tolerance: tolerance ?? receiver.provider.tolerance, path });
+    values["no-inspector"] === true || !isLoopback(host) ? undefined : createInspector({ cli, tolerance: tolerance ?? receiver.provider.tolerance, path, jobs });
   let count = 0;
   let server;
   try {
@@ -127,6 +156,8 @@ export async function runListen(argv: readonly string[], io: Io, signals: NodeJS
   if (forward) io.out(`forwarding verified deliveries to ${forward.href}`);
   if (inspector) io.out(`inspector on ${io.style.cyan(`${server.origin}/`)}`);
   else if (values["no-inspector"] !== true) io.out(io.style.dim(`no inspector: ${host} is not a loopback address`));
+  if (inspector && jobs) io.out(`jobs of queue ${jobs.name} on ${shownRedisUrl(jobs.url)} in the inspector's Jobs tab`);
+  else if (jobs) io.out(io.style.dim("--queue is ignored: the Jobs view is part of the inspector, which is not served"));
   io.out(io.style.dim("Ctrl-C to stop"));
 
   await new Promise<void>((resolve) => {
@@ -138,7 +169,7 @@ export async function runListen(argv: readonly string[], io: Io, signals: NodeJS
     signals.on("SIGINT", stop);
     signals.on("SIGTERM", stop);
   });
-  inspector?.close();
+  await inspector?.close();
   await server.close();
   io.out(`stopped after ${count} ${count === 1 ? "delivery" : "deliveries"}`);
   return 0;

@@ -4,6 +4,7 @@ import type { CliProvider } from "../cli/provider-options.js";
 import type { DeliveryRecord, RunningServer } from "../cli/server.js";
 import { ASSETS } from "./assets.js";
 import { diagnoseRecord } from "./diagnosis.js";
+import { JobsView, type JobsSource } from "./jobs.js";
 import { type Entry, Journal, KEEP_DELIVERIES } from "./journal.js";
 import { curlCommand, fixture, headerPairs, Redactor, viewBody } from "./present.js";
 import { freshCopy } from "./resign.js";
@@ -15,6 +16,8 @@ export interface InspectorOptions {
   tolerance: number;
   /** The webhook path, e.g. `/webhook`. */
   path: string;
+  /** With `--queue`: the BullMQ queue the Jobs view reads and repairs. */
+  jobs?: JobsSource | undefined;
 }
 
 /** The inspector of one `tradehook listen`. */
@@ -25,7 +28,7 @@ export interface Inspector {
   record(record: DeliveryRecord): void;
   /** Gives the inspector the running server, for replays. */
   attach(server: RunningServer): void;
-  close(): void;
+  close(): Promise<void>;
 }
 
 /** Whether an address to bind is loopback: the page is served only there. */
@@ -80,6 +83,7 @@ export function createInspector(options: InspectorOptions): Inspector {
   const redact = new Redactor(cli.secrets, cli.scheme.signatureHeader);
   const entries = new WeakMap<DeliveryRecord, Entry>();
   let server: RunningServer | undefined;
+  const jobs = options.jobs ? new JobsView(options.jobs, redact) : undefined;
 
   function detail(entry: Entry): Promise<unknown> {
     const { record, body } = entry;
@@ -130,10 +134,10 @@ export function createInspector(options: InspectorOptions): Inspector {
       const last = Number(req.headers["last-event-id"] ?? new URL(req.url ?? "/", "http://x").searchParams.get("after") ?? 0);
       return journal.watch(res, Number.isSafeInteger(last) ? last : 0);
     }
-    // Another view (the Jobs view with --queue) adds its routes here, a tab in index.html and a renderer in app.js.
     if (route === "api/config" && method === "GET") {
-      return json(res, 200, { provider: cli.name, path: options.path, keep: KEEP_DELIVERIES, tolerance });
+      return json(res, 200, { provider: cli.name, path: options.path, keep: KEEP_DELIVERIES, tolerance, jobs: jobs?.config ?? null });
     }
+    if (route === "api/jobs" || route.startsWith("api/jobs/")) return jobsApi(res, method, route);
     const match = /^api\/deliveries\/(\d{1,12})(?:\/(curl|fixture|replay|fresh))?$/.exec(route);
     if (!match) return fail(res, 404, `no inspector resource at ${PREFIX}${route}`);
     const entry = journal.get(Number(match[1]));
@@ -155,6 +159,30 @@ export function createInspector(options: InspectorOptions): Inspector {
       });
     }
     return json(res, 200, await detail(entry));
+  }
+
+  async function jobsApi(res: ServerResponse, method: string, route: string): Promise<void> {
+    if (!jobs) return fail(res, 404, "the Jobs view needs a queue: tradehook listen --queue <redis url> [--queue-name <name>]");
+    let answer;
+    if (route === "api/jobs") {
+      if (method !== "GET") return fail(res, 405, "GET only");
+      answer = await jobs.snapshot();
+    } else if (route === "api/jobs/retry-failed") {
+      if (method !== "POST") return fail(res, 405, "retry-failed takes POST");
+      answer = await jobs.retryAll();
+    } else {
+      const match = /^api\/jobs\/([^/]{1,256})\/retry$/.exec(route);
+      if (!match) return fail(res, 404, `no inspector resource at ${PREFIX}${route}`);
+      if (method !== "POST") return fail(res, 405, "retry takes POST");
+      let id: string;
+      try {
+        id = decodeURIComponent(match[1]!);
+      } catch {
+        return fail(res, 400, "the job id is not valid percent-encoding");
+      }
+      answer = await jobs.retry(id);
+    }
+    json(res, answer.status, answer.body);
   }
 
   function allowed(req: IncomingMessage): string | undefined {
@@ -205,8 +233,9 @@ export function createInspector(options: InspectorOptions): Inspector {
     attach(running) {
       server = running;
     },
-    close() {
+    async close() {
       journal.close();
+      await jobs?.close();
     },
   };
 }

@@ -189,7 +189,7 @@
     }
   });
   document.addEventListener("keydown", (event) => {
-    if (event.key === "Escape" && state.selected !== null) close();
+    if (event.key === "Escape" && state.selected !== null && $("view-jobs").hidden) close();
   });
 
   // ---- detail ----------------------------------------------------------------------------
@@ -338,8 +338,124 @@
     }
   }
 
+  // ---- jobs (with --queue) ---------------------------------------------------------------
+  // Counts and failed jobs from the queue's Redis, polled while the tab shows (slowly otherwise for its count).
+  const STATES = ["waiting", "active", "delayed", "prioritized", "completed", "failed"];
+  const jobs = { on: false, busy: false, key: "", timer: 0 };
+  const when = (iso) => {
+    if (!iso) return "-";
+    const d = new Date(iso);
+    // The day in its own span, which a narrow window hides.
+    return [el("span", { class: "day" }, `${d.toLocaleDateString(undefined, { month: "short", day: "numeric" })} `), clock(d.getTime()).slice(0, 8)];
+  };
+  const jobSay = (text) => { $("jobs-say").hidden = !text; $("jobs-say").textContent = text; };
+
+  async function jobsCall(path, method) {
+    const response = await fetch(`${API}/jobs${path}`, method ? { method, headers: { "X-Tradehook-Inspector": "1" } } : {});
+    let out;
+    try { out = await response.json(); } catch { throw new Error(`HTTP ${response.status}`); }
+    if (!response.ok) throw new Error(out.error?.message ?? `HTTP ${response.status}`);
+    return out;
+  }
+
+  async function loadJobs() {
+    if (jobs.busy) return;
+    jobs.busy = true;
+    try {
+      renderJobs(await jobsCall(""));
+      $("jobs-error").hidden = true;
+    } catch (error) {
+      const text = `Cannot read the queue: ${error.message}. Retrying every few seconds; deliveries are not affected.`;
+      // The same text is not set again, so a screen reader does not repeat the alert every poll.
+      if ($("jobs-error").hidden || $("jobs-error").textContent !== text) $("jobs-error").textContent = text;
+      $("jobs-error").hidden = false;
+      // No stale numbers beside the error: the view shows again once Redis answers.
+      $("jobs-at").textContent = "";
+      $("jobs-count").textContent = "–";
+      $("jobs-body").hidden = true;
+      $("jobs-retry-all").disabled = true;
+    } finally {
+      jobs.busy = false;
+    }
+  }
+
+  function renderJobs(data) {
+    $("jobs-body").hidden = false;
+    $("jobs-at").textContent = `updated ${clock(Date.parse(data.at)).slice(0, 8)}`;
+    $("jobs-count").textContent = String(data.counts.failed);
+    $("jobs-retry-all").disabled = data.counts.failed === 0;
+    $("jobs-counts").replaceChildren(...STATES.map((st) => el("li", { class: st === "failed" && data.counts[st] ? "bad" : "" }, el("b", {}, String(data.counts[st] ?? 0)), st)));
+    const shown = data.failed.length < data.counts.failed ? ` (newest ${data.failed.length} of ${data.counts.failed})` : "";
+    $("jobs-failed-h").textContent = `Failed jobs${shown}`;
+    $("jobs-empty").hidden = data.failed.length > 0;
+    $("jobs-table").hidden = data.failed.length === 0;
+    // Rebuilt only when something changed, keeping focus on the same job's button.
+    const key = JSON.stringify(data.failed);
+    if (key === jobs.key) return;
+    jobs.key = key;
+    const focused = document.activeElement?.closest?.("#jobs-rows tr")?.dataset.job;
+    $("jobs-rows").replaceChildren(...data.failed.map((j) => el("tr", { "data-job": j.id },
+      el("td", { class: "time" }, when(j.finishedAt)),
+      el("td", { class: "type" }, j.type ?? "-"),
+      el("td", { class: "id hide-n", title: j.eventId }, j.eventId ?? "-"),
+      el("td", { class: "num" }, `${j.attemptsMade}/${j.attempts}`),
+      el("td", { class: "reason" }, j.failedReason ?? "(no reason recorded)"),
+      el("td", { class: "time hide-n" }, when(j.createdAt)),
+      el("td", {}, el("button", { type: "button", class: "btn", "data-action": "retry-job", "aria-label": `Retry ${j.type ?? "job"} ${j.eventId ?? j.id}`, onclick: (e) => retryJob(j, e.currentTarget) }, "Retry")),
+    )));
+    if (focused) {
+      const again = $("jobs-rows").querySelector(`tr[data-job="${CSS.escape(focused)}"] button`);
+      (again ?? $("jobs-failed-h")).focus();
+    }
+  }
+
+  async function retryJob(job, button) {
+    const tr = button.closest("tr");
+    const next = (tr.nextElementSibling ?? tr.previousElementSibling)?.dataset.job;
+    button.disabled = true;
+    try {
+      await jobsCall(`/${encodeURIComponent(job.id)}/retry`, "POST");
+      jobSay(`Retried ${job.type ?? "job"} ${job.eventId ?? job.id}: it is waiting for a worker again.`);
+    } catch (error) {
+      jobSay(`Could not retry: ${error.message}`);
+      button.disabled = false;
+      return button.focus();
+    }
+    await loadJobs();
+    // Focus stays in the list: on the next job's Retry, or on the heading when none is left.
+    const target = next && $("jobs-rows").querySelector(`tr[data-job="${CSS.escape(next)}"] button`);
+    (target || $("jobs-failed-h")).focus();
+  }
+
+  $("jobs-retry-all").addEventListener("click", async (e) => {
+    e.currentTarget.disabled = true;
+    try {
+      const out = await jobsCall("/retry-failed", "POST");
+      jobSay(`Retried ${out.retried} failed job${out.retried === 1 ? "" : "s"}.`);
+    } catch (error) {
+      jobSay(`Could not retry: ${error.message}`);
+    }
+    await loadJobs();
+  });
+  $("jobs-refresh").addEventListener("click", () => loadJobs());
+  $("jobs-failed-h").tabIndex = -1;
+
+  function startJobs(config) {
+    jobs.on = true;
+    $("tab-jobs").hidden = false;
+    $("jobs-where").textContent = `queue ${config.queue} on ${config.redis}`;
+    loadJobs();
+    // Every 2 s while the Jobs tab shows, every 15 s otherwise (for the failed count on the tab).
+    let tick = 0;
+    jobs.timer = setInterval(() => {
+      tick++;
+      if (document.visibilityState === "hidden") return;
+      if (!$("view-jobs").hidden || tick % 8 === 0) loadJobs();
+    }, 2000);
+  }
+
   // ---- views ------------------------------------------------------------------------------
-  // One tab per view (Deliveries now; Jobs joins with --queue): arrow keys move between tabs.
+  // One tab per view (Deliveries; Jobs with --queue): arrow keys move between the visible tabs.
   const tabs = [...document.querySelectorAll('[role="tab"]')];
   function selectTab(tab) {
     for (const t of tabs) {
@@ -349,13 +465,15 @@
       $(t.getAttribute("aria-controls")).hidden = !on;
     }
     tab.focus();
+    if (tab.id === "tab-jobs") loadJobs();
   }
   for (const tab of tabs) {
     tab.addEventListener("click", () => selectTab(tab));
     tab.addEventListener("keydown", (event) => {
-      const i = tabs.indexOf(tab);
+      const shown = tabs.filter((t) => !t.hidden);
+      const i = shown.indexOf(tab);
       const step = { ArrowRight: 1, ArrowLeft: -1 }[event.key];
-      if (step) selectTab(tabs[(i + step + tabs.length) % tabs.length]);
+      if (step) selectTab(shown[(i + step + shown.length) % shown.length]);
     });
   }
 
@@ -375,6 +493,7 @@
     $("where").textContent = `${config.provider} · POST ${url}`;
     const type = SAMPLE[config.provider] ?? "";
     $("hint").textContent = `tradehook send ${type ? `${type} ` : ""}--provider ${config.provider} --url ${url}`;
+    if (config.jobs) startJobs(config.jobs);
   }, () => {});
   counts();
   connect();
