@@ -7,7 +7,7 @@
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type BrowserContext, chromium } from "playwright-core";
+import { type BrowserContext, chromium, type Page } from "playwright-core";
 
 /** Where Debian's `chromium` package puts the browser; `CHROMIUM_PATH` overrides it. */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -46,4 +46,19 @@ export async function launchChromium(viewport = { width: 1280, height: 800 }): P
       rmSync(profile, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Opens the inspector at `origin` in a new page of `context` and waits for its live stream.
+ * Every dialog is dismissed and its message pushed to `dialogs`: an injected script would open one.
+ */
+export async function openInspector(context: BrowserContext, origin: string, dialogs: string[]): Promise<Page> {
+  const page = await context.newPage();
+  page.on("dialog", (dialog) => {
+    dialogs.push(dialog.message());
+    void dialog.dismiss();
+  });
+  await page.goto(`${origin}/`);
+  await page.locator("#conn[data-state=live]").waitFor();
+  return page;
 }

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { apindicators, createReceiver, MemoryStore } from "../src/index.js";
 import { bullmqQueue, startWorker, type TradehookWorker } from "../src/queues/bullmq.js";
 import { signDelivery } from "../src/testing/index.js";
-import { chromiumAvailable, launchChromium } from "./browser.js";
+import { chromiumAvailable, launchChromium, openInspector } from "./browser.js";
 import { closedPort, REDIS_URL, serviceAvailable } from "./services.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -70,13 +70,7 @@ describe.skipIf(!available)("the Jobs view in headless Chromium", () => {
     listener.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
     const origin = await until(() => /inspector on (http:\/\/127\.0\.0\.1:\d+)\//.exec(output)?.[1]);
     browser = await launchChromium();
-    page = await browser.context.newPage();
-    page.on("dialog", (dialog) => {
-      dialogs.push(dialog.message());
-      void dialog.dismiss();
-    });
-    await page.goto(`${origin}/`);
-    await page.locator("#conn[data-state=live]").waitFor();
+    page = await openInspector(browser.context, origin, dialogs);
   });
 
   afterAll(async () => {

@@ -1,10 +1,8 @@
 /**
  * @module The inspector's Jobs view without a browser: `tradehook listen --queue` (the built bin) reads a real BullMQ queue in Redis, retries failed jobs through the same guards as the other actions, and keeps serving deliveries when Redis is down, hung or back.
  */
-import { type ChildProcessWithoutNullStreams, execFileSync, spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { request } from "node:http";
-import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { apindicators, createReceiver, MemoryStore } from "../src/index.js";
@@ -13,64 +11,20 @@ import { signDelivery } from "../src/testing/index.js";
 import { type PrivateServer, privateServerUnavailable, startPrivateRedis } from "./private-services.js";
 import { readmeSection } from "./helpers.js";
 import { closedPort, REDIS_URL, serviceAvailable } from "./services.js";
+import { BIN, type Listener, raw, startListener } from "./inspector-listener.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const BIN = join(ROOT, "dist/cli/index.js");
 const SECRET = "inspector-jobs-secret";
 const NAME = `th-insp-${randomBytes(4).toString("hex")}`;
 const redisUp = await serviceAvailable("redis");
 
-interface Listener {
-  origin: string;
-  output: () => string;
-  stop(): Promise<void>;
-}
 const running: Listener[] = [];
 afterAll(async () => {
   await Promise.all(running.map((l) => l.stop()));
 });
 
-async function listen(args: string[]): Promise<Listener> {
-  const child: ChildProcessWithoutNullStreams = spawn(process.execPath, [BIN, "listen", "--provider", "apindicators", "--port", "0", ...args], {
-    cwd: ROOT,
-    env: { ...process.env, NO_COLOR: "1", TRADEHOOK_SECRET: SECRET },
-  });
-  let out = "";
-  child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
-  child.stderr.on("data", (chunk: Buffer) => (out += chunk.toString()));
-  const exited = new Promise((resolve) => child.once("exit", resolve));
-  for (;;) {
-    const match = /listening on (http:\/\/[^/\s]+)/.exec(out);
-    if (match && /Ctrl-C/.test(out)) {
-      const listener = {
-        origin: match[1]!,
-        output: () => out,
-        async stop() {
-          if (child.exitCode === null) child.kill("SIGINT");
-          await exited;
-        },
-      };
-      running.push(listener);
-      return listener;
-    }
-    if (child.exitCode !== null) throw new Error(`listen exited: ${out}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const listen = (args: string[]) => startListener(["--provider", "apindicators", ...args], SECRET, running);
 
-/** A raw request with any headers (fetch does not let a test set Host). */
-function raw(origin: string, path: string, options: { method?: string; headers?: Record<string, string> } = {}): Promise<{ status: number; body: string }> {
-  const url = new URL(path, origin);
-  return new Promise((resolve, reject) => {
-    const req = request({ host: url.hostname, port: url.port, path: url.pathname, method: options.method ?? "GET", headers: options.headers }, (res) => {
-      let body = "";
-      res.on("data", (chunk: Buffer) => (body += chunk.toString()));
-      res.on("end", () => resolve({ status: res.statusCode!, body }));
-    });
-    req.on("error", reject);
-    req.end();
-  });
-}
 
 const ACT = { "X-Tradehook-Inspector": "1" };
 const api = async (origin: string, path: string, method = "GET") => {

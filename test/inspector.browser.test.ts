@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chromiumAvailable, launchChromium } from "./browser.js";
+import { chromiumAvailable, launchChromium, openInspector } from "./browser.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const BIN = join(ROOT, "dist/cli/index.js");
@@ -69,13 +69,7 @@ describe.skipIf(!available)("the inspector in headless Chromium", () => {
     webhook = `${origin}/webhook`;
     browser = await launchChromium();
     await browser.context.grantPermissions(["clipboard-read", "clipboard-write"], { origin });
-    page = await browser.context.newPage();
-    page.on("dialog", (dialog) => {
-      dialogs.push(dialog.message());
-      void dialog.dismiss();
-    });
-    await page.goto(`${origin}/`);
-    await page.locator("#conn[data-state=live]").waitFor();
+    page = await openInspector(browser.context, origin, dialogs);
   });
 
   afterAll(async () => {

@@ -1,10 +1,9 @@
 /**
  * @module The inspector's server side without a browser: served only on loopback and to loopback host names, actions only from its own page, assets inside the bundle and under budget, memory bounded, nothing secret in what it shows.
  */
-import { type ChildProcessWithoutNullStreams, execFile, spawn } from "node:child_process";
+import { execFile } from "node:child_process";
 import { readFileSync, statSync } from "node:fs";
 import { createHmac } from "node:crypto";
-import { request } from "node:http";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
@@ -12,48 +11,17 @@ import type { DeliveryRecord } from "../src/cli/server.js";
 import { Journal, KEEP_DELIVERIES, KEEP_TOTAL_BYTES } from "../src/inspector/journal.js";
 import { Redactor } from "../src/inspector/present.js";
 import { readmeSection } from "./helpers.js";
+import { BIN, type Listener, raw, startListener } from "./inspector-listener.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const BIN = join(ROOT, "dist/cli/index.js");
 const SECRET = "inspector-unit-secret";
 
-interface Listener {
-  origin: string;
-  output: () => string;
-  stop(): Promise<void>;
-}
 const running: Listener[] = [];
 afterAll(async () => {
   await Promise.all(running.map((l) => l.stop()));
 });
 
-async function listen(args: string[]): Promise<Listener> {
-  const child: ChildProcessWithoutNullStreams = spawn(process.execPath, [BIN, "listen", "--port", "0", ...args], {
-    cwd: ROOT,
-    env: { ...process.env, NO_COLOR: "1", TRADEHOOK_SECRET: SECRET },
-  });
-  let out = "";
-  child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
-  child.stderr.on("data", (chunk: Buffer) => (out += chunk.toString()));
-  const exited = new Promise((resolve) => child.once("exit", resolve));
-  for (;;) {
-    const match = /listening on (http:\/\/[^/\s]+)/.exec(out);
-    if (match && /Ctrl-C/.test(out)) {
-      const listener = {
-        origin: match[1]!.replace("0.0.0.0", "127.0.0.1"),
-        output: () => out,
-        async stop() {
-          if (child.exitCode === null) child.kill("SIGINT");
-          await exited;
-        },
-      };
-      running.push(listener);
-      return listener;
-    }
-    if (child.exitCode !== null) throw new Error(`listen exited: ${out}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const listen = (args: string[]) => startListener([...args], SECRET, running);
 
 function tradehook(args: string[]): Promise<{ code: number; stdout: string }> {
   return new Promise((resolve) => {
@@ -63,19 +31,6 @@ function tradehook(args: string[]): Promise<{ code: number; stdout: string }> {
   });
 }
 
-/** A raw request with any Host header (fetch does not let a test set it). */
-function raw(origin: string, path: string, options: { method?: string; headers?: Record<string, string> } = {}): Promise<{ status: number; body: string }> {
-  const url = new URL(path, origin);
-  return new Promise((resolve, reject) => {
-    const req = request({ host: url.hostname, port: url.port, path: url.pathname, method: options.method ?? "GET", headers: options.headers }, (res) => {
-      let body = "";
-      res.on("data", (chunk: Buffer) => (body += chunk.toString()));
-      res.on("end", () => resolve({ status: res.statusCode!, body }));
-    });
-    req.on("error", reject);
-    req.end();
-  });
-}
 
 describe("serving the page", () => {
   it("serves the page and its assets from the built bin, under 50 KB together, with a strict content security policy", async () => {

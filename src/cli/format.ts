@@ -81,6 +81,17 @@ export function redactUrl(url: string, query = "token"): string {
   }
 }
 
+/** The URL without its password, for the inspector and for messages. */
+export function shownRedisUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = "***";
+    return parsed.toString();
+  } catch {
+    return "(unparsable URL)";
+  }
+}
+
 /** Why a `fetch` failed, in a few words (undici hides the reason in `cause`). */
 export function describeFetchError(error: unknown): string {
   const e = error as { name?: string; message?: string; cause?: { code?: string; message?: string } };

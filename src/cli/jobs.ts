@@ -2,7 +2,7 @@
 import type { Queue } from "bullmq";
 import { countJobs, DEFAULT_QUEUE_NAME, JOB_STATES, type JobStateName, listJobs, openJobsQueue, removeJob, retryFailedJobs, retryJob, showJob } from "../queues/jobs.js";
 import { parseCommand, requireOption, stringOption, UsageError } from "./args.js";
-import { type Io, table } from "./format.js";
+import { type Io, shownRedisUrl, table } from "./format.js";
 
 const HELP = `Usage: tradehook jobs --redis <url> [--queue <name>] <action>
 
@@ -32,16 +32,6 @@ const OPTIONS = {
   json: { type: "boolean" },
 } as const;
 
-/** The URL without its password, for messages. */
-function shownUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = "***";
-    return parsed.toString();
-  } catch {
-    return "(unparsable URL)";
-  }
-}
 
 async function withTimeout<T>(what: Promise<T>, ms: number, message: string): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -84,11 +74,11 @@ export async function runJobs(argv: readonly string[], io: Io): Promise<number> 
   }
   queue.on("error", () => {});
   try {
-    const unreachable = `cannot reach Redis at ${shownUrl(redis!)}`;
+    const unreachable = `cannot reach Redis at ${shownRedisUrl(redis!)}`;
     await withTimeout(queue.waitUntilReady(), 5000, unreachable).catch(() => {
       throw new Error(unreachable);
     });
-    return await withTimeout(act(queue, io, name, action, id, { state: state as JobStateName | undefined, limit, json: values.json === true }), 30_000, `Redis at ${shownUrl(redis!)} did not answer`);
+    return await withTimeout(act(queue, io, name, action, id, { state: state as JobStateName | undefined, limit, json: values.json === true }), 30_000, `Redis at ${shownRedisUrl(redis!)} did not answer`);
   } catch (error) {
     io.err(io.errStyle.red(`tradehook jobs: ${(error as Error).message}`));
     return 1;

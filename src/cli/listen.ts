@@ -1,10 +1,9 @@
 /** @module `tradehook listen`: a local receiver for any provider that prints one line per delivery and can forward verified deliveries to your app. */
 import { createInspector, type Inspector, isLoopback } from "../inspector/index.js";
-import { shownRedisUrl } from "../inspector/jobs.js";
 import { DEFAULT_QUEUE_NAME } from "../queues/jobs.js";
 import { createReceiver } from "../receiver/index.js";
 import { integerOption, parseCommand, parseHttpUrl, secondsOption, stringOption, UsageError } from "./args.js";
-import { clockTime, type Io, pad, type Style } from "./format.js";
+import { clockTime, type Io, pad, shownRedisUrl, type Style } from "./format.js";
 import { PROVIDER_FLAGS, PROVIDER_HELP, readProvider } from "./provider-options.js";
 import { type DeliveryRecord, forwardTo, startServer } from "./server.js";
 

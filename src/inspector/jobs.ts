@@ -1,6 +1,7 @@
 /** @module The inspector's Jobs view, server side: counts per state and the failed jobs of a BullMQ queue, with retry; every Redis call bounded in time, BullMQ loaded only when used. */
 import type { Queue } from "bullmq";
 import { countJobs, listJobs, openJobsQueue, retryFailedJobs, retryJob } from "../queues/jobs.js";
+import { shownRedisUrl } from "../cli/format.js";
 import type { Redactor } from "./present.js";
 
 /** Where the Jobs view reads: `tradehook listen --queue <redis url> [--queue-name <name>]`. */
@@ -24,16 +25,6 @@ export interface JobsAnswer {
   body: unknown;
 }
 
-/** The URL without its password, for the page and for messages. */
-export function shownRedisUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = "***";
-    return parsed.toString();
-  } catch {
-    return "(unparsable URL)";
-  }
-}
 
 class Timeout extends Error {}
 
