@@ -1,7 +1,7 @@
 /**
  * @module Every ```ts block of README.md type-checks as a careful user's project sees it: strict,
  * exactOptionalPropertyTypes, noUncheckedIndexedAccess, no skipLibCheck, against the published types (the Bun and
- * Workers programs with their runtime's types; the Deno one is run, not type-checked, in runtimes.test.ts).
+ * Workers programs with their runtime's types; the Deno one with deno check, in runtimes.test.ts).
  */
 import { spawn } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -64,7 +64,7 @@ const asModules = (blocks: { line: number; code: string }[]) =>
 
 describe("README.md's TypeScript blocks", () => {
   const blocks = readmeTsBlocks(readme);
-  // The fetch-runtimes programs need their runtime's globals; they are checked below with those types (and run in runtimes.test.ts).
+  // The fetch-runtimes programs need their runtime's globals; Bun and Workers are checked below with those types, Deno by deno check in runtimes.test.ts (where all three run).
   const runtimeSection = readmeTsBlocks(readmeSection("fetch-runtimes")).map((b) => b.code);
   const nodeBlocks = blocks.filter((b) => !runtimeSection.includes(b.code));
   const [bun, deno, workers] = blocks.filter((b) => runtimeSection.includes(b.code));

@@ -1,7 +1,7 @@
 /**
  * @module The runtime matrix: the same fetch cases through receiver.fetch on Node 20, 22 and 24, Bun, Deno and workerd, each on the packed package; Bun, Deno and Workers run the README's programs as written.
  */
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { build } from "esbuild";
@@ -126,6 +126,24 @@ describe("README fetch-runtimes programs, over HTTP on loopback", () => {
     const origin = (await run.matched)[1]!;
     const cases = buildCases();
     expectCases(cases, await sendCases(origin, cases), run.output());
+  }, 60_000);
+
+  it("Deno: the README's program type-checks with deno check (Deno's strict TypeScript, the package's own types)", () => {
+    writeFileSync(join(app, "deno-server.ts"), readmePrograms().deno);
+    // A deliberate mistake first, so a check that sees no types (everything `any`) cannot pass.
+    writeFileSync(join(app, "deno-mistake.ts"), `${readmePrograms().deno}\nreceiver.on("signal.buy", (event) => { const pair: number = event.data.pair; void pair; });\n`);
+    const check = (file: string) =>
+      spawnSync(RUNTIMES.deno, ["check", "--node-modules-dir=manual", "--no-lock", file], {
+        cwd: app,
+        encoding: "utf8",
+        env: { ...process.env, NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1", DENO_DIR: join(root, ".tmp/runtimes/deno-cache") },
+      });
+    const mistake = check("deno-mistake.ts");
+    expect(mistake.status).not.toBe(0);
+    expect(mistake.stderr + mistake.stdout).toContain("Type 'string' is not assignable to type 'number'");
+    const program = check("deno-server.ts");
+    expect(program.stderr + program.stdout, "deno check").not.toContain("ERROR");
+    expect(program.status).toBe(0);
   }, 60_000);
 
   it("Deno: Deno.serve with receiver.fetch", async () => {
