@@ -534,6 +534,32 @@ describe("hostile and unusual input", () => {
 });
 
 describe("configuration", () => {
+  it("an option given as undefined is unset: every default applies", async () => {
+    const receiver = createReceiver({
+      provider,
+      store: undefined,
+      tolerance: undefined,
+      maxBodyBytes: undefined,
+      leaseMs: undefined,
+      retainMs: undefined,
+      queue: undefined,
+      events: undefined,
+      unknownEvents: undefined,
+      allowIps: undefined,
+      now: undefined,
+      logger: undefined,
+    });
+    const ran: string[] = [];
+    receiver.on("signal.buy", (event) => void ran.push(event.data.pair));
+    const fresh = { ...signDelivery(provider, signal, { timestamp: Math.floor(Date.now() / 1000) }), method: "POST", ip: "203.0.113.9" };
+    expect((await receiver.handle(fresh)).outcome).toBe("processed");
+    expect((await receiver.handle(fresh)).outcome).toBe("duplicate");
+    expect(ran).toEqual(["BTCUSDT"]);
+    expect(receiver.maxBodyBytes).toBe(1_048_576);
+    const stale = { ...signDelivery(provider, signal, { timestamp: Math.floor(Date.now() / 1000) - 301 }), method: "POST" };
+    expect((await receiver.handle(stale)).error?.code).toBe("TIMESTAMP_TOO_OLD");
+  });
+
   it.each([
     [() => apindicators({ secret: "" }), /secret is empty/],
     [() => apindicators({ secret: [] }), /array is empty/],

@@ -8,35 +8,38 @@ import type { StandardSchemaV1 } from "../standard-schema.js";
 import type { DeliveryQueue, IdempotencyStore, Logger } from "../types.js";
 import { isStandardSchema } from "./events.js";
 
-/** Options of {@link createReceiver}. */
+/**
+ * Options of {@link createReceiver}. Each optional one may also be `undefined`, which means unset (its
+ * default), so `allowIps: production ? TRADINGVIEW_IPS : undefined` compiles under `exactOptionalPropertyTypes`.
+ */
 export interface ReceiverOptions<P extends Provider = Provider, U extends EventCatalogue = {}> {
   /** The provider preset: `apindicators({ secret })`, `tradingview({ token })`, ... */
   provider: P;
   /** Where delivery keys are claimed; default a new `MemoryStore()` (one process). */
-  store?: IdempotencyStore;
+  store?: IdempotencyStore | undefined;
   /** Freshness window in seconds, both ways; default the provider's (300). */
-  tolerance?: number;
+  tolerance?: number | undefined;
   /** Body cap in bytes; default 1 MiB. */
-  maxBodyBytes?: number;
+  maxBodyBytes?: number | undefined;
   /** How long a claim lasts while handlers run (extended every third of it); default 60 s. */
-  leaseMs?: number;
+  leaseMs?: number | undefined;
   /** How long a completed key is kept; default the provider's (7 days; TradingView 60 s). */
-  retainMs?: number;
+  retainMs?: number | undefined;
   /**
    * A durable queue (e.g. `bullmqQueue()` from `tradehook/bullmq`): verified, claimed events are
    * enqueued and answered 202 `queued` at once; `startWorker(receiver)` runs the handlers.
    */
-  queue?: DeliveryQueue;
+  queue?: DeliveryQueue | undefined;
   /** Add or override event schemas: any Standard Schema v1 (zod 3.25+/4, valibot, arktype), e.g. `{ "my.event": z.object({...}) }`. */
-  events?: U;
+  events?: U | undefined;
   /** Event types outside a fixed catalogue: `"ignore"` (200, default) or `"reject"` (400 UNKNOWN_EVENT). */
-  unknownEvents?: "ignore" | "reject";
+  unknownEvents?: "ignore" | "reject" | undefined;
   /** Client addresses or CIDRs allowed to deliver; default any. */
-  allowIps?: readonly string[];
+  allowIps?: readonly string[] | undefined;
   /** Clock in epoch ms; for tests. */
-  now?: () => number;
+  now?: (() => number) | undefined;
   /** Receives a line per delivery: debug for 2xx, warn for 4xx, error for 5xx. Default: errors to `console.error`. */
-  logger?: Logger;
+  logger?: Logger | undefined;
 }
 
 const OPTION_NAMES = [
