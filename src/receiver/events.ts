@@ -10,8 +10,9 @@ import type { WebhookEvent } from "../types.js";
 export type CatalogueOf<P> = P extends Provider<infer E, boolean> ? E : never;
 /** @internal */
 export type OpenOf<P> = P extends Provider<EventCatalogue, infer O> ? O : false;
+// A wide B (an index signature: what U falls back to for `events: undefined`) adds nothing typed, so the catalogue stays as it is.
 /** @internal */
-export type Merge<A, B> = Omit<A, keyof B> & B;
+export type Merge<A, B> = string extends keyof B ? A : Omit<A, keyof B> & B;
 
 /** Event data types by event type, from a catalogue of schemas. */
 export type DataMap<C extends EventCatalogue> = { [K in keyof C & string]: StandardSchemaV1.InferOutput<C[K]> };
