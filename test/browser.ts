@@ -4,7 +4,8 @@
  * A missing Chromium skips the browser suite locally, but under CI=true it fails the run: CI must
  * never pass by skipping the browser (scripts/ensure-chromium.sh installs it).
  */
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
@@ -61,4 +62,15 @@ export async function openInspector(context: BrowserContext, origin: string, dia
   await page.goto(`${origin}/`);
   await page.locator("#conn[data-state=live]").waitFor();
   return page;
+}
+
+/** Runs axe-core's WCAG 2 A and AA rules on the page; returns its serious and critical violations, each as `rule: targets`. */
+export async function seriousAxeViolations(page: Page): Promise<string[]> {
+  // Evaluated over the DevTools protocol, which the page's content security policy does not govern.
+  await page.evaluate(readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8"));
+  return page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run(context: Document, options: object): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }).axe;
+    const result = await axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa"] } });
+    return result.violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+  });
 }

@@ -3,8 +3,7 @@
  */
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdirSync, readFileSync } from "node:fs";
-import { createRequire } from "node:module";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Page } from "playwright-core";
@@ -12,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { apindicators, createReceiver, MemoryStore } from "../src/index.js";
 import { bullmqQueue, startWorker, type TradehookWorker } from "../src/queues/bullmq.js";
 import { signDelivery } from "../src/testing/index.js";
-import { chromiumAvailable, launchChromium, openInspector } from "./browser.js";
+import { chromiumAvailable, launchChromium, openInspector, seriousAxeViolations } from "./browser.js";
 import { closedPort, REDIS_URL, serviceAvailable } from "./services.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -110,12 +109,7 @@ describe.skipIf(!available)("the Jobs view in headless Chromium", () => {
   });
 
   it("passes axe-core's WCAG 2 A and AA rules on the Jobs view with no serious or critical violation", async () => {
-    await page.evaluate(readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8"));
-    const violations = await page.evaluate(async () => {
-      const axe = (window as unknown as { axe: { run(context: Document, options: object): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }).axe;
-      const result = await axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa"] } });
-      return result.violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
-    });
+    const violations = await seriousAxeViolations(page);
     expect(violations).toEqual([]);
   });
 

@@ -4,12 +4,11 @@
 import { type ChildProcessWithoutNullStreams, execFile, spawn } from "node:child_process";
 import { createHmac, randomUUID } from "node:crypto";
 import { mkdirSync, readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chromiumAvailable, launchChromium, openInspector } from "./browser.js";
+import { chromiumAvailable, launchChromium, openInspector, seriousAxeViolations } from "./browser.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const BIN = join(ROOT, "dist/cli/index.js");
@@ -215,13 +214,7 @@ describe.skipIf(!available)("the inspector in headless Chromium", () => {
   });
 
   it("passes axe-core's WCAG 2 A and AA rules with no serious or critical violation, list and detail", async () => {
-    // Evaluated over the DevTools protocol, which the page's content security policy does not govern.
-    await page.evaluate(readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8"));
-    const violations = await page.evaluate(async () => {
-      const axe = (window as unknown as { axe: { run(context: Document, options: object): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }).axe;
-      const result = await axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa"] } });
-      return result.violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
-    });
+    const violations = await seriousAxeViolations(page);
     expect(await page.locator("#detail .diag").count()).toBe(1);
     expect(violations).toEqual([]);
   });
