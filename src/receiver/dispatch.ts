@@ -79,10 +79,29 @@ class DeliveryContext implements HandlerContext {
   }
 }
 
+/** Gives a claim back after a failure, so the sender's retry can take it; a store error is only logged (the lease then runs out). */
+async function releaseClaim(store: IdempotencyStore, key: string, token: string, log: Pipeline["log"], after: string): Promise<void> {
+  try {
+    await store.release(key, token);
+  } catch (releaseError) {
+    log("error", `could not release the claim after ${after}; the retry waits for the lease to expire`, { error: releaseError });
+  }
+}
+
+/**
+ * The store could not mark a finished delivery completed: logged and told to `onError`, never
+ * answered, since a 5xx would make the sender deliver it again.
+ */
+function reportUncompleted(pipeline: Pipeline, event: WebhookEvent, delivery: Delivery, message: string, cause: unknown): void {
+  const storeError = new StoreError(message, { cause });
+  pipeline.log("error", storeError.message, { type: event.type, id: event.id, cause });
+  pipeline.notify(storeError, delivery);
+}
+
 /** Step 8 inline: runs every matching handler in this process, extending the lease while they run. */
 export function runInline(settings: Settings, pipeline: Pipeline): DispatchStep {
   const { store, leaseMs, retainMs, logger } = settings;
-  const { reject, accept, log, notify } = pipeline;
+  const { reject, accept, log } = pipeline;
 
   // One heartbeat per receiver renews every running claim. A timer per delivery whose closure
   // held the event kept each payload alive through young GCs (handle() 1.4x slower at 64 KiB).
@@ -131,20 +150,13 @@ export function runInline(settings: Settings, pipeline: Pipeline): DispatchStep 
     try {
       await run(event, matched, key, token, delivery);
     } catch (error) {
-      try {
-        await store.release(key, token);
-      } catch (releaseError) {
-        log("error", "could not release the claim after a handler failed; the retry waits for the lease to expire", { error: releaseError });
-      }
+      await releaseClaim(store, key, token, log, "a handler failed");
       return reject(new HandlerError(event.type, { cause: error }), delivery, event);
     }
     try {
       await store.complete(key, token, retainMs);
     } catch (error) {
-      // The handlers succeeded: a 5xx would make the sender run them again.
-      const storeError = new StoreError("handlers succeeded but the store could not mark the delivery completed", { cause: error });
-      log("error", storeError.message, { type: event.type, id: event.id, cause: error });
-      notify(storeError, delivery);
+      reportUncompleted(pipeline, event, delivery, "handlers succeeded but the store could not mark the delivery completed", error);
     }
     return accept("processed", event);
   };
@@ -160,7 +172,7 @@ const ENQUEUE_TIMEOUT_MS = 5_000;
  */
 export function enqueue(settings: Settings, pipeline: Pipeline, queue: DeliveryQueue): DispatchStep {
   const { store, retainMs } = settings;
-  const { reject, accept, log, notify } = pipeline;
+  const { reject, accept, log } = pipeline;
   const timeoutMs = queue.timeoutMs ?? ENQUEUE_TIMEOUT_MS;
   const timedOut = () => new Error(`enqueue took longer than ${timeoutMs} ms`);
   return async ({ event, input, key, token }, delivery) => {
@@ -182,11 +194,7 @@ export function enqueue(settings: Settings, pipeline: Pipeline, queue: DeliveryQ
         }),
       ]);
     } catch (error) {
-      try {
-        await store.release(key, token);
-      } catch (releaseError) {
-        log("error", "could not release the claim after the queue failed; the retry waits for the lease to expire", { error: releaseError });
-      }
+      await releaseClaim(store, key, token, log, "the queue failed");
       const message = `the queue ${printable(queue.name)} could not be reached; nothing was acknowledged, retry later`;
       return reject(new QueueError(message, { cause: error }), delivery, event);
     } finally {
@@ -195,10 +203,8 @@ export function enqueue(settings: Settings, pipeline: Pipeline, queue: DeliveryQ
     try {
       await store.complete(key, token, retainMs);
     } catch (error) {
-      // The event is queued: a 5xx would make the sender deliver it again (the job id still guards it).
-      const storeError = new StoreError("the event was queued but the store could not mark the delivery completed", { cause: error });
-      log("error", storeError.message, { type: event.type, id: event.id, cause: error });
-      notify(storeError, delivery);
+      // The job id still guards a redelivery.
+      reportUncompleted(pipeline, event, delivery, "the event was queued but the store could not mark the delivery completed", error);
     }
     return accept("queued", event);
   };
