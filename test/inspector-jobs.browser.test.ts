@@ -1,7 +1,7 @@
 /**
  * @module The inspector's Jobs view in a real headless Chromium: `tradehook listen --queue` (the built bin) over a real BullMQ queue whose worker (startWorker) fails, then succeeds; the page shows counts and failure reasons as text and retries from the mouse and the keyboard.
  */
-import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
@@ -12,10 +12,10 @@ import { apindicators, createReceiver, MemoryStore } from "../src/index.js";
 import { bullmqQueue, startWorker, type TradehookWorker } from "../src/queues/bullmq.js";
 import { signDelivery } from "../src/testing/index.js";
 import { chromiumAvailable, launchChromium, openInspector, seriousAxeViolations } from "./browser.js";
+import { BIN, type Listener, startListener } from "./inspector-listener.js";
 import { closedPort, REDIS_URL, serviceAvailable } from "./services.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const BIN = join(ROOT, "dist/cli/index.js");
 const SECRET = "inspector-jobs-browser-secret";
 const NAME = `th-insp-b-${randomBytes(4).toString("hex")}`;
 const SHOTS = join(ROOT, ".tmp", "inspector-screenshots", `jobs-${new Date().toISOString().replace(/[:.]/g, "-")}`);
@@ -36,8 +36,7 @@ describe.skipIf(!available)("the Jobs view in headless Chromium", () => {
   let failing = true;
   let completed = 0;
   let worker: TradehookWorker;
-  let listener: ChildProcessWithoutNullStreams;
-  let output = "";
+  const running: Listener[] = [];
   let browser: Awaited<ReturnType<typeof launchChromium>>;
   let page: Page;
   const dialogs: string[] = [];
@@ -61,23 +60,14 @@ describe.skipIf(!available)("the Jobs view in headless Chromium", () => {
     }
     await failed;
 
-    listener = spawn(process.execPath, [BIN, "listen", "--provider", "apindicators", "--port", "0", "--queue", REDIS_URL, "--queue-name", NAME], {
-      cwd: ROOT,
-      env: { ...process.env, NO_COLOR: "1", TRADEHOOK_SECRET: SECRET },
-    });
-    listener.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    listener.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    const origin = await until(() => /inspector on (http:\/\/127\.0\.0\.1:\d+)\//.exec(output)?.[1]);
+    const { origin } = await startListener(["--provider", "apindicators", "--queue", REDIS_URL, "--queue-name", NAME], SECRET, running);
     browser = await launchChromium();
     page = await openInspector(browser.context, origin, dialogs);
   });
 
   afterAll(async () => {
     await browser?.close();
-    if (listener && listener.exitCode === null) {
-      listener.kill("SIGINT");
-      await new Promise((resolve) => listener.once("exit", resolve));
-    }
+    await Promise.all(running.map((l) => l.stop()));
     if (!available) return;
     await worker?.close();
     await queue.queue.obliterate({ force: true }).catch(() => {});

@@ -1,7 +1,7 @@
 /**
  * @module The inspector in a real headless Chromium: `tradehook listen` (the built bin) serves the page, `tradehook send` (child processes) delivers valid, forged, stale and duplicate requests, and the page shows, diagnoses, replays and copies them as curl.
  */
-import { type ChildProcessWithoutNullStreams, execFile, spawn } from "node:child_process";
+import { execFile } from "node:child_process";
 import { createHmac, randomUUID } from "node:crypto";
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -9,9 +9,9 @@ import { fileURLToPath } from "node:url";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chromiumAvailable, launchChromium, openInspector, seriousAxeViolations } from "./browser.js";
+import { BIN, type Listener, startListener } from "./inspector-listener.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const BIN = join(ROOT, "dist/cli/index.js");
 const SECRET = "inspector-test-secret";
 const SHOTS = join(ROOT, ".tmp", "inspector-screenshots", new Date().toISOString().replace(/[:.]/g, "-"));
 const available = chromiumAvailable();
@@ -37,8 +37,7 @@ function run(file: string, args: string[], extra: Record<string, string> = {}, i
 
 const tradehook = (args: string[], extra: Record<string, string> = {}) => run(process.execPath, [BIN, ...args], extra);
 
-let listener: ChildProcessWithoutNullStreams;
-let output = "";
+const running: Listener[] = [];
 let origin = "";
 let webhook = "";
 let browser: Awaited<ReturnType<typeof launchChromium>>;
@@ -61,10 +60,7 @@ describe.skipIf(!available)("the inspector in headless Chromium", () => {
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
     console.log(`inspector screenshots: ${SHOTS}`);
-    listener = spawn(process.execPath, [BIN, "listen", "--provider", "apindicators", "--port", "0"], { cwd: ROOT, env: env() });
-    listener.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    listener.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    origin = await until(() => /inspector on (http:\/\/127\.0\.0\.1:\d+)\//.exec(output)?.[1]);
+    ({ origin } = await startListener(["--provider", "apindicators"], SECRET, running));
     webhook = `${origin}/webhook`;
     browser = await launchChromium();
     await browser.context.grantPermissions(["clipboard-read", "clipboard-write"], { origin });
@@ -73,10 +69,7 @@ describe.skipIf(!available)("the inspector in headless Chromium", () => {
 
   afterAll(async () => {
     await browser?.close();
-    if (listener && listener.exitCode === null) {
-      listener.kill("SIGINT");
-      await new Promise((resolve) => listener.once("exit", resolve));
-    }
+    await Promise.all(running.map((l) => l.stop()));
   });
 
   it("shows valid, duplicate, forged and stale deliveries live, newest first, with their codes and badges", async () => {
