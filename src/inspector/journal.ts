@@ -24,18 +24,11 @@ export interface Badges {
   duplicate: "new" | "duplicate" | "reused" | "in-progress" | "unchecked";
 }
 
-/** One row of the list, as sent to the page. */
-export interface Summary {
+/** One row of the list, as sent to the page: the record's own fields, plus what the page shows of the rest. */
+export interface Summary extends Pick<DeliveryRecord, "path" | "status" | "outcome" | "message" | "type" | "id" | "ms"> {
   seq: number;
   time: number;
   method: string;
-  path: string;
-  status: number;
-  outcome: string;
-  message: string | undefined;
-  type: string | undefined;
-  id: string | undefined;
-  ms: number;
   bytes: number;
   badges: Badges;
   forward: number | "failed" | undefined;
