@@ -4,6 +4,7 @@
 import { TimestampError, printable } from "./errors.js";
 
 const UNIX_SECONDS = /^\d{1,10}$/;
+const UNIX_MILLISECONDS = /^\d{1,13}$/;
 const ISO_8601 =
   /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(?:([Zz])|([+-])(\d{2}):?(\d{2}))$/;
 const PLACEHOLDER = /\{\{[^}]*\}\}/;
@@ -15,17 +16,19 @@ export interface HeaderTimestamp {
 }
 
 /**
- * Reads a header timestamp: whole unix seconds only. Milliseconds are refused, never divided,
- * so a sender bug shows up instead of being guessed around.
+ * Reads a header (or signature-list) timestamp: whole unix seconds, or milliseconds when `unit`
+ * is `"ms"`; never guessed from the number of digits, so a sender bug shows up instead of being
+ * guessed around. `label` names where it came from (`X-PipAI-Timestamp header`, built once by
+ * the provider); `msHint` is what a 13-digit value read as seconds is told.
  */
-export function readUnixSeconds(value: string | undefined, header: string): HeaderTimestamp {
+export function readTimestamp(value: string | undefined, label: string, unit: "s" | "ms" = "s", msHint = "unix seconds are expected"): HeaderTimestamp {
   const text = value?.trim();
-  if (!text) throw new TimestampError("MISSING_TIMESTAMP", `${header} header is missing`);
-  if (!UNIX_SECONDS.test(text)) {
-    const hint = /^\d{13}$/.test(text) ? " (it looks like milliseconds; unix seconds are expected)" : "";
-    throw new TimestampError("TIMESTAMP_INVALID", `${header} header ${printable(text, 32)} is not unix seconds${hint}`);
+  if (!text) throw new TimestampError("MISSING_TIMESTAMP", `${label} is missing`);
+  if (!(unit === "ms" ? UNIX_MILLISECONDS : UNIX_SECONDS).test(text)) {
+    const hint = unit === "s" && /^\d{13}$/.test(text) ? ` (it looks like milliseconds; ${msHint})` : "";
+    throw new TimestampError("TIMESTAMP_INVALID", `${label} ${printable(text, 32)} is not unix ${unit === "ms" ? "milliseconds" : "seconds"}${hint}`);
   }
-  return { ms: Number(text) * 1000, shown: text };
+  return { ms: unit === "ms" ? Number(text) : Number(text) * 1000, shown: text };
 }
 
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];

@@ -5,7 +5,7 @@ import { PayloadError, TimestampError } from "../errors.js";
 import { encodeBase64, encodeHex } from "../crypto/signature.js";
 import type { HashAlgorithm } from "../crypto/index.js";
 import type { HeaderReader } from "../headers.js";
-import type { HeaderTimestamp } from "../timestamps.js";
+import { type HeaderTimestamp, readTimestamp } from "../timestamps.js";
 import type { Provider } from "./provider.js";
 import {
   checkPublicUrl,
@@ -13,7 +13,6 @@ import {
   type PublicUrl,
   parseForm,
   readSignatureList,
-  readTimestamp,
   runUserFunction,
   type SecretEncoding,
   secretToKey,
@@ -32,6 +31,9 @@ import {
   signatureCandidates,
   whenChecked,
 } from "./shared.js";
+
+/** What a 13-digit timestamp read as seconds is told. */
+const MS_HINT = 'set timestampUnit: "ms" if the sender sends them';
 
 export type { PublicUrl, SecretEncoding, SignatureFormat } from "./sender-schemes.js";
 
@@ -175,11 +177,11 @@ export function hmac(options: HmacOptions): Provider<{}, true> {
         candidates = list.candidates;
         if (format.timestamp) {
           if (list.timestamp === undefined) throw new TimestampError("MISSING_TIMESTAMP", `${header} has no ${format.timestamp}${format.assign}<timestamp> entry`);
-          timestamp = readTimestamp(list.timestamp, timestampLabel, unit);
+          timestamp = readTimestamp(list.timestamp, timestampLabel, unit, MS_HINT);
         }
       } else {
         candidates = signatureCandidates(view, header, prefix ? { text: prefix, required: true } : undefined);
-        if (timestampHeader) timestamp = readTimestamp(view.headers.get(timestampHeader), timestampLabel, unit);
+        if (timestampHeader) timestamp = readTimestamp(view.headers.get(timestampHeader), timestampLabel, unit, MS_HINT);
       }
       const id = idHeader ? view.headers.get(idHeader)?.trim() || undefined : undefined;
       const signed = content(view.body, () => ({

@@ -3,7 +3,7 @@
  */
 import { encodeHex } from "../crypto/signature.js";
 import { pipaiEvents } from "../events/pipai.js";
-import { readUnixSeconds } from "../timestamps.js";
+import { readTimestamp } from "../timestamps.js";
 import type { Provider } from "./provider.js";
 import {
   asObject,
@@ -43,6 +43,7 @@ export function pipai(options: PipaiOptions): Provider<typeof pipaiEvents, false
   const signatureHeader = options.signatureHeader ?? "X-PipAI-Signature";
   const timestampHeader = options.timestampHeader ?? "X-PipAI-Timestamp";
   const idHeader = options.idHeader ?? "X-PipAI-Delivery";
+  const timestampLabel = `${timestampHeader} header`;
   return {
     name: "pipai",
     events: pipaiEvents,
@@ -51,7 +52,7 @@ export function pipai(options: PipaiOptions): Provider<typeof pipaiEvents, false
     retainMs: 7 * 24 * 60 * 60 * 1000,
     authenticate(view) {
       const candidates = signatureCandidates(view, signatureHeader, undefined);
-      const timestamp = readUnixSeconds(view.headers.get(timestampHeader), timestampHeader);
+      const timestamp = readTimestamp(view.headers.get(timestampHeader), timestampLabel);
       return whenChecked(requireHmac(view, signatureHeader, "sha256", keys, [`${timestamp.shown}.`, view.body], candidates, "hex"), () => ({
         timestamp,
         id: readDeliveryId(view, idHeader),

@@ -3,9 +3,9 @@
  */
 import { decodeText } from "../body.js";
 import { decodeBase64, decodeHex } from "../crypto/signature.js";
-import { PayloadError, SignatureError, TimestampError, printable } from "../errors.js";
+import { PayloadError, SignatureError, printable } from "../errors.js";
 import type { HeaderReader } from "../headers.js";
-import type { HeaderTimestamp } from "../timestamps.js";
+
 import type { DeliveryView } from "./provider.js";
 
 const encoder = new TextEncoder();
@@ -135,23 +135,6 @@ export function readSignatureList(view: DeliveryView, header: string, format: Re
   return { candidates, timestamp };
 }
 
-const UNIX_SECONDS = /^\d{1,10}$/;
-const UNIX_MILLISECONDS = /^\d{1,13}$/;
-
-/**
- * A timestamp from a header or a signature list entry: whole unix seconds, or milliseconds
- * with `timestampUnit: "ms"`; never guessed from the number of digits. `label` names where
- * it came from, e.g. `X-Timestamp header` or `Stripe-Signature entry t`.
- */
-export function readTimestamp(value: string | undefined, label: string, unit: "s" | "ms"): HeaderTimestamp {
-  const text = value?.trim();
-  if (!text) throw new TimestampError("MISSING_TIMESTAMP", `${label} is missing`);
-  if (!(unit === "ms" ? UNIX_MILLISECONDS : UNIX_SECONDS).test(text)) {
-    const hint = unit === "s" && /^\d{13}$/.test(text) ? ' (it looks like milliseconds; set timestampUnit: "ms" if the sender sends them)' : "";
-    throw new TimestampError("TIMESTAMP_INVALID", `${label} ${printable(text, 32)} is not unix ${unit === "ms" ? "milliseconds" : "seconds"}${hint}`);
-  }
-  return { ms: unit === "ms" ? Number(text) : Number(text) * 1000, shown: text };
-}
 
 /**
  * The URL a sender calls, when a proxy rewrites it: a string (the received query string is kept

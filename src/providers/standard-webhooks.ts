@@ -4,7 +4,7 @@
 import { SignatureError } from "../errors.js";
 import { decodeBase64, encodeBase64, matchHmac } from "../crypto/signature.js";
 import type { CryptoPlatform } from "../crypto/index.js";
-import { readUnixSeconds } from "../timestamps.js";
+import { readTimestamp } from "../timestamps.js";
 import type { DeliveryView, Provider } from "./provider.js";
 import { MAX_SIGNATURE_CANDIDATES } from "./sender-schemes.js";
 import {
@@ -68,9 +68,11 @@ interface HeaderFamily {
   signature: string;
   id: string;
   timestamp: string;
+  /** How messages name the timestamp header. */
+  timestampLabel: string;
 }
-const WEBHOOK: HeaderFamily = { signature: "webhook-signature", id: "webhook-id", timestamp: "webhook-timestamp" };
-const SVIX: HeaderFamily = { signature: "svix-signature", id: "svix-id", timestamp: "svix-timestamp" };
+const WEBHOOK: HeaderFamily = { signature: "webhook-signature", id: "webhook-id", timestamp: "webhook-timestamp", timestampLabel: "webhook-timestamp header" };
+const SVIX: HeaderFamily = { signature: "svix-signature", id: "svix-id", timestamp: "svix-timestamp", timestampLabel: "svix-timestamp header" };
 
 /** The signature values and their family: `webhook-*`, or `svix-*` when `webhook-signature` is absent (Clerk, Resend). */
 function signatureValues(view: DeliveryView): { family: HeaderFamily; values: string[] } {
@@ -132,7 +134,7 @@ export function standardWebhooks(options: StandardWebhooksOptions): Provider<{},
       }
       const id = view.headers.get(family.id)?.trim();
       if (!id) throw new SignatureError("MISSING_SIGNATURE", `${family.id} header is missing (it is part of the signed content)`);
-      const timestamp = readUnixSeconds(view.headers.get(family.timestamp), family.timestamp);
+      const timestamp = readTimestamp(view.headers.get(family.timestamp), family.timestampLabel);
       const content = [`${id}.${timestamp.shown}.`, view.body];
       const hmacOk = v1.length ? matchHmac(view.crypto, "sha256", keys, content, v1, "base64") : false;
       const edOk = v1a.length ? matchEd25519(view.crypto, publicKeys, v1a, content) : false;
